@@ -1,0 +1,42 @@
+# Two commands set everything up: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench fuzz venv redis-tools clean readme-commands
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start the server on 127.0.0.1:6379 with the embedded defaults.
+run: $(STAMP)
+	$(VENV)/bin/damselfly --bind 127.0.0.1 --port 6379
+
+## Debian's redis-server / redis-tools back the differential suite and the bench.
+redis-tools:
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 || \
+	  (apt-get install -y -q redis-server redis-tools >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server redis-tools >/dev/null))
+	@# the Debian package starts a system instance on 6379; the tests start their own
+	@-(systemctl stop redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true)
+
+test: $(STAMP) redis-tools
+	$(PY) -m pytest -q
+
+bench: $(STAMP) redis-tools
+	$(PY) -m bench all
+
+fuzz: $(STAMP)
+	DAMSELFLY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/unit/protocol -k fuzz
+
+readme-commands: $(STAMP)
+	$(PY) scripts/gen_commands_table.py --write
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

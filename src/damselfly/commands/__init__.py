@@ -1,0 +1,20 @@
+"""Command families. Each module declares a ``group``; the table is built here, explicitly."""
+from __future__ import annotations
+
+from . import (bitmaps, connection, hashes, hyperloglog, keys, lists, monitor, pubsub, server, sets,
+               sort, strings, tracking, transactions, zsets)
+from .registry import CommandGroup, CommandSpec, CommandTable
+
+FAMILIES: tuple[CommandGroup, ...] = (
+    connection.group, server.group, strings.group, keys.group, transactions.group,
+    pubsub.group, monitor.group, tracking.group, hashes.group, lists.group, sets.group, zsets.group,
+    bitmaps.group, hyperloglog.group, sort.group,
+)
+
+
+def build_table() -> CommandTable:
+    """The server's command table, from every family above."""
+    return CommandTable(FAMILIES)
+
+
+__all__ = ["CommandSpec", "CommandTable", "FAMILIES", "build_table"]

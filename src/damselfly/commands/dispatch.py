@@ -1,0 +1,122 @@
+"""Running one command: lookup, checks, execution, statistics.
+
+The order of checks follows Redis's ``processCommand``: unknown command,
+arity, authentication, subscribed-mode restrictions (RESP2), transaction
+queueing, write pauses; then ``call()``: execute, time it, feed SLOWLOG and
+MONITOR, then run the after-command hooks (blocked clients woken by the
+command, pending tracking invalidations).
+
+:func:`execute` returns the reply value for the connection to encode, or
+:data:`BLOCKED` when the command suspended the client.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from ..errors import CommandError
+from ..protocol.reply import QUEUED
+from .registry import CommandSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client import Client
+
+
+class _Blocked:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "BLOCKED"
+
+
+BLOCKED = _Blocked()
+
+# Commands allowed while a RESP2 client is subscribed (Redis's list).
+_SUBSCRIBED_OK = frozenset({b"subscribe", b"ssubscribe", b"psubscribe", b"unsubscribe",
+                            b"sunsubscribe", b"punsubscribe", b"ping", b"quit", b"reset"})
+# Commands executed immediately even inside MULTI.
+_MULTI_IMMEDIATE = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+
+_perf = time.perf_counter
+
+
+def resolve(client: "Client", argv: list[bytes]) -> CommandSpec:
+    """Find the spec for ``argv`` (subcommand included) or raise the Redis error."""
+    server = client.server
+    spec = server.table.get(argv[0])  # type: ignore[union-attr]
+    if spec is None:
+        raise CommandError(errors.unknown_command(argv[0], argv[1:]))
+    arity = spec.arity
+    n = len(argv)
+    if (arity > 0 and n != arity) or n < -arity:
+        spec.rejected_calls += 1
+        raise CommandError(errors.wrong_arity(spec.name))
+    if spec.subcommands:
+        sub = spec.subcommands.get(argv[1].lower())
+        if sub is None:
+            raise CommandError(errors.unknown_subcommand(argv[1], spec.name))
+        arity = sub.arity
+        if (arity > 0 and n != arity) or n < -arity:
+            sub.rejected_calls += 1
+            raise CommandError(errors.wrong_arity(sub.full_name))
+        spec = sub
+    return spec
+
+
+def _count_error(client: "Client", err: CommandError) -> None:
+    stats = client.server.stats
+    stats.total_error_replies += 1
+    code = err.code
+    stats.errorstats[code] = stats.errorstats.get(code, 0) + 1
+
+
+def execute(client: "Client", argv: list[bytes]) -> Any:
+    """Run one command for ``client``; return its reply value."""
+    try:
+        spec = resolve(client, argv)
+        if not client.authenticated and not spec.no_auth:
+            raise CommandError(errors.NOAUTH)
+        if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):
+            root = spec.parent.name if spec.parent else spec.name
+            if root.encode() not in _SUBSCRIBED_OK:
+                raise CommandError(errors.subscribed_context(root))
+        if client.multi is not None:
+            root = spec.parent.name if spec.parent else spec.name
+            if root not in _MULTI_IMMEDIATE:
+                if spec.no_multi:
+                    raise CommandError(errors.not_allowed_in_multi(root))
+                client.multi.append((spec, argv))
+                return QUEUED
+    except CommandError as err:
+        if client.multi is not None:
+            client.multi_error = True
+        _count_error(client, err)
+        return err
+    return call(client, spec, argv)
+
+
+def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
+    """Execute an already-resolved command (also used by EXEC for queued ones)."""
+    server = client.server
+    client.last_cmd = spec.full_name
+    t0 = _perf()
+    try:
+        reply = spec.handler(client, argv)  # type: ignore[misc]
+    except CommandError as err:
+        spec.failed_calls += 1
+        _count_error(client, err)
+        reply = err
+    elapsed = _perf() - t0
+    spec.calls += 1
+    spec.usec += elapsed
+    server.stats.total_commands_processed += 1
+    threshold = server.config.slowlog_log_slower_than
+    if threshold >= 0 and elapsed * 1e6 >= threshold:
+        server.slowlog_add(client, argv, int(elapsed * 1e6))
+    if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
+        server.feed_monitors(client, argv)
+    if server.after_command_hooks:
+        for hook in server.after_command_hooks:
+            hook(client)
+    return reply

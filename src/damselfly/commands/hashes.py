@@ -1,0 +1,6 @@
+"""hashes commands."""
+from __future__ import annotations
+
+from .registry import CommandGroup
+
+group = CommandGroup("hashes")

@@ -1,0 +1,6 @@
+"""server commands."""
+from __future__ import annotations
+
+from .registry import CommandGroup
+
+group = CommandGroup("server")

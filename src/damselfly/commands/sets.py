@@ -1,0 +1,6 @@
+"""sets commands."""
+from __future__ import annotations
+
+from .registry import CommandGroup
+
+group = CommandGroup("sets")

@@ -1,0 +1,6 @@
+"""tracking commands."""
+from __future__ import annotations
+
+from .registry import CommandGroup
+
+group = CommandGroup("tracking")

@@ -1,0 +1,111 @@
+"""Every error reply text the server sends, in one place.
+
+Texts are Redis's own, byte for byte, because clients and tests match on them.
+A handler signals an error by raising :class:`CommandError`; the dispatcher
+turns it into an error reply (and counts it in INFO errorstats).
+"""
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """An error reply. ``message`` is the full text, including its code prefix."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        """The first word (ERR, WRONGTYPE, NOAUTH...), as INFO errorstats names it."""
+        return self.message.split(" ", 1)[0]
+
+
+# Generic argument errors
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+INCR_NAN_INF = "ERR increment would produce NaN or Infinity"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NO_SUCH_KEY = "ERR no such key"
+INVALID_DB = "ERR DB index is out of range"
+SELECT_INVALID = "ERR DB index is out of range"
+INVALID_EXPIRE = "ERR invalid expire time in '{}' command"
+OUT_OF_RANGE_OFFSET = "ERR offset is out of range"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+SAME_OBJECT = "ERR source and destination objects are the same"
+COUNT_NEGATIVE = "ERR value is out of range, must be positive"
+BUSYKEY = "BUSYKEY Target key name already exists."
+
+
+def unknown_command(name: bytes, args: list[bytes]) -> str:
+    """Redis quotes the first arguments, each cut to 128 bytes, total cut near 128."""
+    shown = ""
+    for arg in args:
+        if len(shown) >= 128:
+            break
+        part = arg[:128].decode("utf-8", "replace")
+        shown += f"'{part}' "
+    return f"ERR unknown command '{_clip(name)}', with args beginning with: {shown}"
+
+
+def unknown_subcommand(sub: bytes, command: str) -> str:
+    return (
+        f"ERR unknown subcommand '{_clip(sub)}'. Try {command.upper()} HELP."
+    )
+
+
+def wrong_arity(name: str) -> str:
+    return f"ERR wrong number of arguments for '{name}' command"
+
+
+def _clip(raw: bytes) -> str:
+    return raw[:128].decode("utf-8", "replace")
+
+
+# Protocol errors: sent, then the connection is closed (as Redis does).
+PROTO_MBULK_LEN = "ERR Protocol error: invalid multibulk length"
+PROTO_BULK_LEN = "ERR Protocol error: invalid bulk length"
+PROTO_BIG_MBULK = "ERR Protocol error: too big mbulk count string"
+PROTO_BIG_BULK = "ERR Protocol error: too big bulk count string"
+PROTO_BIG_INLINE = "ERR Protocol error: too big inline request"
+PROTO_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+PROTO_UNAUTH_MBULK = "ERR Protocol error: unauthenticated multibulk length"
+PROTO_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
+
+
+def proto_expected_dollar(got: int) -> str:
+    return f"ERR Protocol error: expected '$', got '{chr(got)}'"
+
+
+# Connection and server state
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the "
+    "default user. Are you sure your configuration is correct?"
+)
+NOPROTO = "NOPROTO unsupported protocol version"
+MAX_CLIENTS = "ERR max number of clients reached"
+
+# Transactions
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+
+
+def not_allowed_in_multi(name: str) -> str:
+    return "ERR Command not allowed inside a transaction"
+
+
+def subscribed_context(name: str) -> str:
+    return (
+        f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+        "PING / QUIT / RESET are allowed in this context"
+    )

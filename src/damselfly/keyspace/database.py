@@ -1,0 +1,217 @@
+"""Databases of binary-safe keys with lazy and active expiry.
+
+Values are stored as the Python object of their type, so a type check is one
+``type(v) is ...``: ``bytes`` (string), :class:`~damselfly.keyspace.types`
+containers for the other types. Expiry times live in a separate dict (most
+keys have none) plus a heap that orders them, so the active cycle reclaims
+expired keys in deadline order without scanning (Redis samples randomly
+because its dict has no order; a heap gives the same bound with no misses).
+
+Every change goes through one hook, :meth:`Database.changed`, which command
+handlers call with the key and Redis's event name. It fans out to WATCH,
+client-side-caching invalidation and keyspace notifications, whichever are
+active; when none is, it costs one attribute test.
+"""
+from __future__ import annotations
+
+import enum
+import heapq
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .clock import Clock, SystemClock
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+
+class NotifyKind(enum.IntFlag):
+    """Keyspace-notification classes (the letters of notify-keyspace-events)."""
+
+    KEYSPACE = 1 << 0   # K
+    KEYEVENT = 1 << 1   # E
+    GENERIC = 1 << 2    # g
+    STRING = 1 << 3     # $
+    LIST = 1 << 4       # l
+    SET = 1 << 5        # s
+    HASH = 1 << 6       # h
+    ZSET = 1 << 7       # z
+    EXPIRED = 1 << 8    # x
+    EVICTED = 1 << 9    # e
+    STREAM = 1 << 10    # t
+    KEY_MISS = 1 << 11  # m
+    MODULE = 1 << 12    # d
+    NEW = 1 << 13       # n
+
+
+ChangeListener = Callable[["Database", bytes, str, int], None]
+
+
+class Keyspace:
+    """All databases plus the listeners that want to hear about changes.
+
+    ``listeners`` is empty unless WATCH, tracking or notifications are in use,
+    so the common write pays only for the emptiness test.
+    """
+
+    def __init__(self, count: int = 16, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self.listeners: list[ChangeListener] = []
+        self.dbs = [Database(i, self) for i in range(count)]
+        self.dirty = 0  # changes since the last save (rdb_changes_since_last_save)
+        self.expired_keys = 0
+        self.expired_stale_perc = 0.0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+
+    def add_listener(self, fn: ChangeListener) -> None:
+        if fn not in self.listeners:
+            self.listeners.append(fn)
+
+    def remove_listener(self, fn: ChangeListener) -> None:
+        if fn in self.listeners:
+            self.listeners.remove(fn)
+
+    def swap(self, a: int, b: int) -> None:
+        """SWAPDB: exchange contents; database objects keep their index."""
+        da, db = self.dbs[a], self.dbs[b]
+        for attr in ("data", "expires", "_heap", "lru"):
+            va, vb = getattr(da, attr), getattr(db, attr)
+            setattr(da, attr, vb)
+            setattr(db, attr, va)
+
+    def active_expire_cycle(self, budget_keys: int = 2000) -> int:
+        """Reclaim up to ``budget_keys`` expired keys over all databases."""
+        now = self.clock.now_ms()
+        done = 0
+        for db in self.dbs:
+            if db.expires:
+                done += db.expire_due(now, budget_keys - done)
+                if done >= budget_keys:
+                    break
+        return done
+
+
+class Database:
+    """One numbered database: ``data`` maps key to value; ``expires`` to a ms deadline."""
+
+    __slots__ = ("index", "keyspace", "data", "expires", "_heap", "lru")
+
+    def __init__(self, index: int, keyspace: Keyspace) -> None:
+        self.index = index
+        self.keyspace = keyspace
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        self._heap: list[tuple[int, bytes]] = []
+        # Last access per key, in seconds (OBJECT IDLETIME, LRU eviction).
+        self.lru: dict[bytes, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- reads -------------------------------------------------------------
+    def lookup(self, key: bytes) -> Any:
+        """The live value of ``key`` or None; expires it lazily if due."""
+        value = self.data.get(key)
+        if value is not None and self.expires:
+            deadline = self.expires.get(key)
+            if deadline is not None and deadline <= self.keyspace.clock.now_ms():
+                self._expire(key)
+                return None
+        return value
+
+    def lookup_read(self, key: bytes) -> Any:
+        """:meth:`lookup` that also counts keyspace hits/misses (read commands)."""
+        value = self.lookup(key)
+        ks = self.keyspace
+        if value is None:
+            ks.keyspace_misses += 1
+            if ks.listeners:
+                for fn in ks.listeners:
+                    fn(self, key, "keymiss", NotifyKind.KEY_MISS)
+        else:
+            ks.keyspace_hits += 1
+        return value
+
+    def exists(self, key: bytes) -> bool:
+        return self.lookup(key) is not None
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        """Milliseconds left, None if no expiry (callers check existence first)."""
+        deadline = self.expires.get(key)
+        if deadline is None:
+            return None
+        return max(0, deadline - self.keyspace.clock.now_ms())
+
+    def keys(self) -> Iterator[bytes]:
+        """Live keys (expired ones are skipped, not deleted, while iterating)."""
+        if not self.expires:
+            yield from list(self.data)
+            return
+        now = self.keyspace.clock.now_ms()
+        expires = self.expires
+        for key in list(self.data):
+            deadline = expires.get(key)
+            if deadline is None or deadline > now:
+                yield key
+
+    # -- writes ------------------------------------------------------------
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        """Store ``value``; drops any TTL unless ``keep_ttl`` (SET ... KEEPTTL)."""
+        self.data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key`` if it is live; True if it was."""
+        if self.lookup(key) is None:
+            return False
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        self.lru.pop(key, None)
+        return True
+
+    def set_expire(self, key: bytes, deadline_ms: int) -> None:
+        self.expires[key] = deadline_ms
+        heapq.heappush(self._heap, (deadline_ms, key))
+        if len(self._heap) > 2 * len(self.expires) + 1024:
+            self._heap = [(d, k) for k, d in self.expires.items()]
+            heapq.heapify(self._heap)
+
+    def persist(self, key: bytes) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def flush(self) -> None:
+        self.data = {}
+        self.expires = {}
+        self._heap = []
+        self.lru = {}
+
+    def changed(self, key: bytes, event: str, kind: int) -> None:
+        """The single change hook: WATCH, tracking and notifications hang off it."""
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.listeners:
+            for fn in ks.listeners:
+                fn(self, key, event, kind)
+
+    # -- expiry --------------------------------------------------------------
+    def _expire(self, key: bytes) -> None:
+        del self.data[key]
+        del self.expires[key]
+        self.lru.pop(key, None)
+        ks = self.keyspace
+        ks.expired_keys += 1
+        self.changed(key, "expired", NotifyKind.EXPIRED)
+
+    def expire_due(self, now_ms: int, limit: int) -> int:
+        """Pop heap entries whose deadline passed; stale entries are skipped."""
+        heap = self._heap
+        expires = self.expires
+        done = 0
+        while heap and heap[0][0] <= now_ms and done < limit:
+            deadline, key = heapq.heappop(heap)
+            if expires.get(key) == deadline:
+                self._expire(key)
+                done += 1
+        return done

@@ -1,0 +1,1 @@
+"""The network facade: listener, connections, reply sink. The only layer with sockets."""

@@ -1,0 +1,383 @@
+"""One client connection: the data path and the control path's dispatch queue.
+
+Data path (``data_received``): parse every complete command of the read,
+deliver control messages queued before it (so no reply overtakes an older
+push), run the commands in order, encode replies into one buffer, and write
+once per read. Large pipelines are flushed every ~64 KiB so memory stays
+bounded.
+
+Control path (``send_async``): producers (PUBLISH, MONITOR, tracking,
+keyspace events) append a message to this connection's deque and schedule a
+single drain with ``loop.call_soon``; everything published in the same loop
+tick piles up before the drain runs, which is where batching comes from. The
+drain follows docs/design.md "Control path": batch only when two or more
+reply-producing messages wait, stop at ``async-dispatch-quota`` and flush
+before yielding, restore batch mode on every exit path.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from ..client import Client
+from ..commands.dispatch import BLOCKED, execute
+from ..control.messages import ControlMessage
+from ..errors import CommandError
+from ..protocol.parser import RequestParser
+from ..protocol.reply import encode_into_resp2, encode_into_resp3
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..state import ServerState
+
+FLUSH_CHUNKS = 512        # check the pending reply size every this many chunks
+FLUSH_BYTES = 64 * 1024   # and flush mid-pipeline once it passes this
+
+
+def _count_replying(queue: deque[ControlMessage]) -> int:
+    """Reply-producing messages waiting, counting no further than 2 (rule 1)."""
+    n = 0
+    for msg in queue:
+        if msg.replying:
+            n += 1
+            if n >= 2:
+                break
+    return n
+
+
+class Connection(asyncio.Protocol):
+    """asyncio protocol for one client; implements :class:`~damselfly.client.Outbox`."""
+
+    __slots__ = (
+        "state", "loop", "transport", "client", "parser", "queue", "_queued", "_drain_scheduled",
+        "closing", "_out", "_post", "_pending", "_soft_since", "batch_mode", "_read_paused",
+        "_write_paused", "_owner",
+    )
+
+    def __init__(self, state: "ServerState", loop: asyncio.AbstractEventLoop, owner: Any = None) -> None:
+        self.state = state
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.client: Client | None = None
+        self.parser = RequestParser(state.config.proto_max_bulk_len)
+        self.queue: deque[ControlMessage] = deque()
+        self._queued = 0                   # bytes in the dispatch queue
+        self._drain_scheduled = False
+        self.closing = False
+        self._out: list[bytes] = []        # the reply sink for the current batch
+        self._post: list[ControlMessage] = []  # pushes that must follow the current reply
+        self._pending: deque[list[bytes]] = deque()  # commands waiting behind a blocked one
+        self._soft_since = 0.0
+        self.batch_mode = False
+        self._read_paused = False
+        self._write_paused = False
+        self._owner = owner
+
+    # -- lifecycle -----------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        state = self.state
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        sock = transport.get_extra_info("socket")
+        fd = -1
+        if sock is not None:
+            fd = sock.fileno()
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
+        self.client = Client(state.next_client_id(), state, self, _fmt_addr(peer), _fmt_addr(local), fd)
+        state.stats.total_connections_received += 1
+        if len(state.clients) >= state.config.maxclients:
+            state.stats.rejected_connections += 1
+            transport.write(b"-" + errors.MAX_CLIENTS.encode() + b"\r\n")
+            self.closing = True
+            transport.close()
+            return
+        state.clients[self.client.id] = self.client
+        if self._owner is not None:
+            self._owner.connection_opened(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        client = self.client
+        state = self.state
+        if self.queue:
+            state.stats.dispatch_queue_bytes -= self._queued
+            self.queue.clear()
+            self._queued = 0
+        if client is not None and state.clients.pop(client.id, None) is not None:
+            for hook in state.disconnect_hooks:
+                hook(client)
+            client.outbox = None
+        if self._owner is not None:
+            self._owner.connection_closed(self)
+
+    def close(self, reason: str = "") -> None:
+        """Close after what is already written (CLIENT KILL, QUIT, timeouts)."""
+        if self.closing or self.transport is None:
+            return
+        self._flush()
+        self.closing = True
+        self.transport.close()
+
+    def abort(self) -> None:
+        """Drop buffers and close at once (output buffer limit reached)."""
+        if self.transport is None:
+            return
+        self.closing = True
+        self._out.clear()
+        if self.queue:
+            self.state.stats.dispatch_queue_bytes -= self._queued
+            self.queue.clear()
+            self._queued = 0
+        self.transport.abort()
+
+    # -- backpressure ----------------------------------------------------------
+    def pause_writing(self) -> None:
+        """The peer is not reading: stop reading its requests until it catches up."""
+        self._write_paused = True
+        if not self._read_paused and self.transport is not None:
+            self._read_paused = True
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if self._read_paused and self.transport is not None and not self.closing:
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    # -- data path -------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        state = self.state
+        stats = state.stats
+        stats.total_reads_processed += 1
+        stats.total_net_input_bytes += len(data)
+        client = self.client
+        if self.closing or client is None:
+            return
+        client.last_interaction = time.monotonic()
+        parser = self.parser
+        parser.auth_required = not client.authenticated
+        commands = parser.feed(data)
+        if parser.error is None and parser.pending_bytes > state.config.client_query_buffer_limit:
+            stats.client_query_buffer_limit_disconnections += 1
+            self.abort()
+            return
+        if self._pending or client.blocked is not None:
+            self._pending.extend(commands)
+            if parser.error is not None:
+                self._protocol_error(parser.error)
+            return
+        self._run(commands)
+        if parser.error is not None and not self.closing:
+            self._protocol_error(parser.error)
+            return
+        self._flush()
+
+    def _protocol_error(self, message: str) -> None:
+        """Reply the protocol error after earlier replies, then close (Redis's behaviour)."""
+        self._out.append(b"-" + message.encode() + b"\r\n")
+        self.close()
+
+    def _run(self, commands: Any) -> None:
+        """Execute ``commands`` in order, encoding replies into the sink."""
+        client = self.client
+        assert client is not None
+        out = self._out
+        queue = self.queue
+        if queue:
+            self._drain_into(out, 0)  # pushes queued before this read go first (rule 6)
+        for index, argv in enumerate(commands):
+            reply = execute(client, argv)
+            if queue:
+                self._drain_into(out, 0)
+            if reply is BLOCKED:
+                self._pending.extend(commands[index + 1:])
+                return
+            if client.reply_mode == "on" and not client.skip_replies:
+                if client.resp == 3:
+                    encode_into_resp3(reply, out)
+                else:
+                    encode_into_resp2(reply, out)
+            elif client.skip_replies:
+                client.skip_replies -= 1
+            if self._post:
+                self._write_post(out)
+            if client.close_after_reply:
+                self.close()
+                return
+            if len(out) >= FLUSH_CHUNKS:
+                if sum(map(len, out)) >= FLUSH_BYTES:
+                    self._flush()
+                    if self.closing:
+                        return
+
+    def resume_blocked(self, reply: Any) -> None:
+        """A blocked command finished (served, timed out, or CLIENT UNBLOCK)."""
+        client = self.client
+        if client is None or self.closing:
+            return
+        client.blocked = None
+        if client.reply_mode == "on":
+            (encode_into_resp3 if client.resp == 3 else encode_into_resp2)(reply, self._out)
+        if self._post:
+            self._write_post(self._out)
+        pending = self._pending
+        while pending and client.blocked is None and not self.closing:
+            argv = pending.popleft()
+            self._run_one(argv)
+        self._flush()
+
+    def _run_one(self, argv: list[bytes]) -> None:
+        pending = self._pending
+        self._pending = deque()
+        self._run([argv])
+        if self._pending:  # the command blocked again: keep the rest behind it
+            self._pending.extend(pending)
+        else:
+            self._pending = pending
+
+    def _flush(self) -> None:
+        out = self._out
+        if not out or self.transport is None:
+            return
+        data = b"".join(out) if len(out) > 1 else out[0]
+        out.clear()
+        if not data:
+            return
+        stats = self.state.stats
+        stats.total_writes_processed += 1
+        stats.total_net_output_bytes += len(data)
+        self.transport.write(data)
+
+    # -- control path ------------------------------------------------------------
+    def send_async(self, msg: ControlMessage) -> None:
+        """Queue a control message for this client; never blocks the producer."""
+        if self.closing:
+            return
+        self.queue.append(msg)
+        size = msg.size
+        self._queued += size
+        stats = self.state.stats
+        total = stats.dispatch_queue_bytes = stats.dispatch_queue_bytes + size
+        if total > stats.dispatch_queue_peak_bytes:
+            stats.dispatch_queue_peak_bytes = total
+        if self._over_output_limit():
+            return
+        if not self._drain_scheduled:
+            self._drain_scheduled = True
+            self.loop.call_soon(self._scheduled_drain)
+
+    def send_after_reply(self, msg: ControlMessage) -> None:
+        """Queue a push that must follow the reply of the command now running."""
+        self._post.append(msg)
+
+    def _write_post(self, out: list[bytes]) -> None:
+        resp = self.client.resp if self.client else 2
+        for msg in self._post:
+            out.append(msg.encode(resp))
+        self.state.stats.control_messages += len(self._post)
+        self._post.clear()
+
+    def _scheduled_drain(self) -> None:
+        self._drain_scheduled = False
+        if self.closing or not self.queue:
+            return
+        self.process_control_messages(self.state.config.async_dispatch_quota)
+
+    def process_control_messages(self, quota: int) -> None:
+        """Drain up to ``quota`` messages (0 = all); batch when 2+ replies wait."""
+        queue = self.queue
+        batching = self.state.config.control_batching and _count_replying(queue) >= 2
+        self.batch_mode = batching
+        out = self._out
+        try:
+            processed = self._drain_into(out, quota, batching)
+            if batching and processed:
+                self.state.stats.control_batches += 1
+            if queue and not self._drain_scheduled and not self.closing:
+                self._drain_scheduled = True
+                self.loop.call_soon(self._scheduled_drain)
+        finally:
+            self.batch_mode = False
+            self._flush()  # rule 3: never leave batched replies behind
+
+    def _drain_into(self, out: list[bytes], quota: int, batching: bool = True) -> int:
+        """Move up to ``quota`` queued messages into ``out`` (or write each when not batching)."""
+        queue = self.queue
+        client = self.client
+        resp = client.resp if client is not None else 2
+        stats = self.state.stats
+        popleft = queue.popleft
+        done = 0
+        freed = 0
+        try:
+            while queue and (quota == 0 or done < quota):
+                msg = popleft()
+                freed += msg.size
+                done += 1
+                if msg.replying:
+                    out.append(msg.encode(resp))
+                    if not batching:
+                        self._flush()
+                else:
+                    self._flush()  # a barrier sees every earlier message written
+                    msg.callback(client)  # type: ignore[attr-defined]
+        finally:
+            self._queued -= freed
+            stats.dispatch_queue_bytes -= freed
+            stats.control_messages += done
+        return done
+
+    def _over_output_limit(self) -> bool:
+        """Apply client-output-buffer-limit to queued plus transport-buffered bytes."""
+        client = self.client
+        if client is None:
+            return False
+        cls = "pubsub" if (client.channels or client.patterns or client.shard_channels) else "normal"
+        limit = self.state.config.client_output_buffer_limit[cls]
+        if not limit.hard and not limit.soft:
+            return False
+        used = self._queued + self.output_bytes()
+        if limit.hard and used >= limit.hard:
+            return self._kill_for_limit()
+        if limit.soft and used >= limit.soft:
+            now = time.monotonic()
+            if not self._soft_since:
+                self._soft_since = now
+            elif now - self._soft_since >= limit.soft_seconds:
+                return self._kill_for_limit()
+        else:
+            self._soft_since = 0.0
+        return False
+
+    def _kill_for_limit(self) -> bool:
+        self.state.stats.client_output_buffer_limit_disconnections += 1
+        self.abort()
+        return True
+
+    # -- Outbox accounting -------------------------------------------------------
+    def output_bytes(self) -> int:
+        t = self.transport
+        return (t.get_write_buffer_size() if t is not None else 0) + sum(map(len, self._out))
+
+    def queued_bytes(self) -> int:
+        return self._queued
+
+    def input_bytes(self) -> int:
+        return self.parser.pending_bytes
+
+
+def _fmt_addr(addr: Any) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host = addr[0]
+        return f"[{host}]:{addr[1]}" if ":" in host else f"{host}:{addr[1]}"
+    if isinstance(addr, str):
+        return f"unix:{addr}" if addr else "unix:"
+    return "?"

@@ -1,0 +1,139 @@
+"""The listener: accepts connections, runs the periodic cron, stops cleanly.
+
+The cron is Redis's ``serverCron`` at ``hz`` times a second: active expiry,
+idle-client timeouts, the instantaneous-ops sample, and whatever subsystems
+registered in ``cron_hooks`` (save points, soft output-buffer limits).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from typing import Any, Callable
+
+from ..state import ServerState
+from .connection import Connection
+
+log = logging.getLogger("damselfly")
+
+
+class Listener:
+    """Owns the listening sockets and every live :class:`Connection`."""
+
+    def __init__(self, state: ServerState, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.state = state
+        self.loop = loop or asyncio.get_running_loop()
+        self.servers: list[asyncio.base_events.Server] = []
+        self.connections: set[Connection] = set()
+        self.port = state.config.port
+        self.cron_hooks: list[Callable[[], None]] = []
+        self._cron_handle: asyncio.TimerHandle | None = None
+        self._stopped = asyncio.Event()
+        self._tick = 0
+        state.extensions["listener"] = self
+
+    # -- connection bookkeeping ----------------------------------------------------
+    def connection_opened(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    def connection_closed(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+
+    def _factory(self) -> Connection:
+        return Connection(self.state, self.loop, self)
+
+    async def start(self) -> None:
+        """Bind every address of ``bind``; '-' marks an address that may be unavailable."""
+        cfg = self.state.config
+        port = cfg.port
+        addrs = cfg.bind.split() or ["127.0.0.1"]
+        errors: list[str] = []
+        for raw in addrs:
+            optional = raw.startswith("-")
+            host = raw[1:] if optional else raw
+            host = None if host == "*" else ("::" if host == "::*" else host)
+            try:
+                srv = await self.loop.create_server(
+                    self._factory, host=host, port=port, backlog=cfg.tcp_backlog,
+                    reuse_address=True, family=socket.AF_INET6 if host and ":" in host else socket.AF_UNSPEC)
+            except OSError as exc:
+                if optional:
+                    continue
+                errors.append(f"Could not create server TCP listening socket {raw}:{port}: {exc.strerror or exc}")
+                continue
+            self.servers.append(srv)
+            if port == 0:  # the first bind picked a free port; the others reuse it
+                port = srv.sockets[0].getsockname()[1]
+        if errors or not self.servers:
+            for srv in self.servers:
+                srv.close()
+            raise OSError("; ".join(errors) or "no address to listen on")
+        self.port = port
+        self.state.tcp_port = port
+        self._schedule_cron()
+
+    def _schedule_cron(self) -> None:
+        self._cron_handle = self.loop.call_later(1.0 / self.state.config.hz, self._cron)
+
+    def _cron(self) -> None:
+        state = self.state
+        try:
+            state.keyspace.active_expire_cycle()
+            self._tick += 1
+            if self._tick % max(1, state.config.hz // 10) == 0:
+                state.stats.sample_ops()
+            timeout = state.config.timeout
+            if timeout and self._tick % state.config.hz == 0:
+                self._close_idle(timeout)
+            for hook in self.cron_hooks:
+                hook()
+        except Exception:  # the cron must survive a bug in one hook
+            log.exception("cron failure")
+        if not self._stopped.is_set():
+            self._schedule_cron()
+
+    def _close_idle(self, timeout: int) -> None:
+        """Redis's ``clientsCronHandleTimeout``: never subscribers, monitors or blocked clients."""
+        now = time.monotonic()
+        for conn in list(self.connections):
+            client = conn.client
+            if client is None or client.subscriptions or client.monitor or client.blocked is not None:
+                continue
+            if now - client.last_interaction > timeout:
+                conn.close("idle")
+
+    async def stop(self) -> None:
+        """Stop accepting, close every client, stop the cron."""
+        self._stopped.set()
+        if self._cron_handle is not None:
+            self._cron_handle.cancel()
+        for srv in self.servers:
+            srv.close()
+        for conn in list(self.connections):
+            conn.close("shutdown")
+        for srv in self.servers:
+            try:
+                await asyncio.wait_for(srv.wait_closed(), 1.0)
+            except (asyncio.TimeoutError, Exception):
+                pass
+        self.servers.clear()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def request_stop(self) -> None:
+        self._stopped.set()
+
+    def kill_client(self, client_id: int) -> bool:
+        for conn in self.connections:
+            if conn.client is not None and conn.client.id == client_id:
+                conn.close("killed")
+                return True
+        return False
+
+    def connection_for(self, client_id: int) -> Any:
+        for conn in self.connections:
+            if conn.client is not None and conn.client.id == client_id:
+                return conn
+        return None

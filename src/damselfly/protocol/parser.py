@@ -1,0 +1,262 @@
+"""Incremental request parser for RESP multibulk and inline commands.
+
+The rules follow Redis's ``processMultibulkBuffer``/``processInlineBuffer``:
+the first byte of a request decides its form (``*`` multibulk, anything else
+inline), length headers are parsed strictly (no sign but ``-``, no leading
+zeros, at most 20 characters), and each violation yields Redis's exact error
+text. After an error the parser stops: the connection replies with the error
+and closes, as Redis does.
+
+Parsing is linear in the input even against hostile peers: a partly received
+multibulk keeps the arguments already parsed, and a large bulk body is
+collected as a list of chunks that is joined once, when it is complete, so a
+client that drips a 500 MB value does not cause quadratic copying. Nothing is
+allocated from a length header: a client announcing ``$536870912`` costs
+nothing until the bytes arrive.
+"""
+from __future__ import annotations
+
+from .. import errors
+
+INLINE_MAX_SIZE = 64 * 1024  # PROTO_INLINE_MAX_SIZE
+INT_MAX = 2**31 - 1
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+
+
+class ProtocolError(Exception):
+    """A malformed request; ``message`` is the Redis error text to reply."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def strict_int(raw: bytes) -> int | None:
+    """Redis's ``string2ll``: optional ``-``, digits, no leading zero, <= 20 chars."""
+    if not raw or len(raw) > 20:
+        return None
+    if raw.isdigit():
+        if raw[0] == 48 and len(raw) > 1:
+            return None
+        return int(raw)
+    if raw[0] == 45:
+        rest = raw[1:]
+        if rest.isdigit() and rest[0] != 48:
+            return -int(rest)
+    return None
+
+
+class RequestParser:
+    """Feed bytes, get complete commands (each a list of bytes arguments).
+
+    ``max_bulk_len`` is proto-max-bulk-len; ``auth_required`` enables Redis's
+    tighter limits for unauthenticated clients (at most 10 arguments and
+    16 KiB per argument), which stop an anonymous peer from making the server
+    buffer large requests.
+    """
+
+    __slots__ = (
+        "_buf", "_chunks", "_chunks_len", "_need", "_args", "_remaining",
+        "max_bulk_len", "auth_required", "error",
+    )
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
+        self._buf = b""
+        self._chunks: list[bytes] = []
+        self._chunks_len = 0
+        self._need = 0  # bytes that must be buffered before parsing can progress
+        self._args: list[bytes] | None = None  # multibulk in progress
+        self._remaining = 0
+        self.max_bulk_len = max_bulk_len
+        self.auth_required = False
+        self.error: str | None = None
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes received but not yet part of a complete command (query buffer)."""
+        return len(self._buf) + self._chunks_len + sum(len(a) for a in self._args or ())
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        """Add ``data``; return every command now complete, in order.
+
+        On a protocol error the commands before it are returned and
+        ``self.error`` holds the reply text; later input is ignored.
+        """
+        if self.error is not None:
+            return []
+        if self._need:
+            self._chunks.append(data)
+            self._chunks_len += len(data)
+            if len(self._buf) + self._chunks_len < self._need:
+                return []
+            data = b"".join(self._chunks)
+            self._chunks.clear()
+            self._chunks_len = 0
+            self._need = 0
+        buf = self._buf + data if self._buf else data
+        out: list[list[bytes]] = []
+        try:
+            pos = self._parse(buf, out)
+        except ProtocolError as exc:
+            self.error = exc.message
+            self._buf = b""
+            self._args = None
+            return out
+        self._buf = buf[pos:] if pos < len(buf) else b""
+        return out
+
+    def _parse(self, buf: bytes, out: list[list[bytes]]) -> int:
+        """Parse as much of ``buf`` as possible; return the consumed length."""
+        n = len(buf)
+        pos = 0
+        find = buf.find
+        max_bulk = self.max_bulk_len
+        while pos < n:
+            args = self._args
+            if args is None:
+                if buf[pos] != 42:  # not '*': inline request
+                    nxt = self._parse_inline(buf, pos, out)
+                    if nxt < 0:
+                        return pos
+                    pos = nxt
+                    continue
+                nl = find(b"\r", pos)
+                if nl < 0:
+                    if n - pos > INLINE_MAX_SIZE:
+                        raise ProtocolError(errors.PROTO_BIG_MBULK)
+                    return pos
+                if nl + 1 >= n:
+                    return pos
+                count = strict_int(buf[pos + 1:nl])
+                if count is None or count > INT_MAX:
+                    raise ProtocolError(errors.PROTO_MBULK_LEN)
+                if count > 10 and self.auth_required:
+                    raise ProtocolError(errors.PROTO_UNAUTH_MBULK)
+                pos = nl + 2
+                if count <= 0:
+                    continue
+                args = self._args = []
+                self._remaining = count
+            remaining = self._remaining
+            while remaining:
+                if pos >= n:
+                    break
+                nl = find(b"\r", pos)
+                if nl < 0:
+                    if n - pos > INLINE_MAX_SIZE:
+                        raise ProtocolError(errors.PROTO_BIG_BULK)
+                    break
+                if nl + 1 >= n:
+                    break
+                if buf[pos] != 36:  # '$'
+                    raise ProtocolError(errors.proto_expected_dollar(buf[pos]))
+                size = strict_int(buf[pos + 1:nl])
+                if size is None or size < 0 or size > max_bulk:
+                    raise ProtocolError(errors.PROTO_BULK_LEN)
+                if size > 16384 and self.auth_required:
+                    raise ProtocolError(errors.PROTO_UNAUTH_BULK)
+                start = nl + 2
+                end = start + size
+                if end + 2 > n:
+                    # Wait for the whole body; collect chunks without re-joining.
+                    self._remaining = remaining
+                    self._need = end + 2 - pos
+                    return pos
+                args.append(buf[start:end])
+                pos = end + 2
+                remaining -= 1
+            self._remaining = remaining
+            if remaining:
+                return pos
+            out.append(args)
+            self._args = None
+        return pos
+
+    def _parse_inline(self, buf: bytes, pos: int, out: list[list[bytes]]) -> int:
+        """One inline request; returns the next position or -1 if incomplete."""
+        nl = buf.find(b"\n", pos)
+        if nl < 0:
+            if len(buf) - pos > INLINE_MAX_SIZE:
+                raise ProtocolError(errors.PROTO_BIG_INLINE)
+            return -1
+        end = nl - 1 if nl > pos and buf[nl - 1] == 13 else nl
+        argv = split_args(buf[pos:end])
+        if argv is None:
+            raise ProtocolError(errors.PROTO_QUOTES)
+        if argv:
+            out.append(argv)
+        return nl + 1
+
+
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+_HEX = b"0123456789abcdefABCDEF"
+# Bytes where bytes.split() and sdssplitargs disagree, or quoting starts.
+_SPECIAL = (b'"', b"'", b"\x0b", b"\x0c", b"\x00")
+
+
+def split_args(line: bytes) -> list[bytes] | None:
+    """Redis's ``sdssplitargs``: whitespace-separated words with quoting.
+
+    Double quotes accept ``\\xHH`` and ``\\n \\r \\t \\b \\a`` escapes; single
+    quotes accept only ``\\'``. A closing quote must be followed by
+    whitespace or the end. Returns None for unbalanced quotes.
+    """
+    if not any(ch in line for ch in _SPECIAL):
+        return line.split()
+    out: list[bytes] = []
+    i = 0
+    n = len(line)
+    while True:
+        while i < n and line[i] in _WHITESPACE:
+            i += 1
+        if i >= n:
+            return out
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            if inq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if (c == 92 and i + 3 < n and line[i + 1] == 120
+                        and line[i + 2] in _HEX and line[i + 3] in _HEX):
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif c == 92 and i + 1 < n:
+                    i += 1
+                    cur.append(_ESCAPES.get(line[i], line[i]))
+                elif c == 34:
+                    if i + 1 < n and line[i + 1] not in _WHITESPACE:
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            elif insq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if c == 92 and i + 1 < n and line[i + 1] == 39:
+                    i += 1
+                    cur.append(39)
+                elif c == 39:
+                    if i + 1 < n and line[i + 1] not in _WHITESPACE:
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in b" \n\r\t\x00":
+                    break
+                if c == 34:
+                    inq = True
+                elif c == 39:
+                    insq = True
+                else:
+                    cur.append(c)
+            i += 1
+        out.append(bytes(cur))

@@ -1,0 +1,15 @@
+"""Explicit wiring of the subsystems that hook into the server state.
+
+Each subsystem registers its listeners (keyspace change hook, disconnect and
+after-command hooks) here, once per server, so several servers in one process
+stay independent.
+"""
+from __future__ import annotations
+
+from .state import ServerState
+
+
+def install(state: ServerState) -> None:
+    """Register every subsystem on ``state``."""
+    from .commands import transactions
+    transactions.install(state)

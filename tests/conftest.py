@@ -1,0 +1,116 @@
+"""Shared fixtures: a damselfly server on a free port, a real redis-server, clients."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Any, Callable, Iterator
+
+import pytest
+import redis
+
+from damselfly import Server
+
+from .resp import RawConnection
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """One damselfly server for the session (tests flush it before use)."""
+    srv = Server(port=0)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., Server]]:
+    """Factory for a dedicated server with config overrides; stopped after the test."""
+    started: list[Server] = []
+
+    def start(**options: Any) -> Server:
+        srv = Server(port=0, **options)
+        srv.start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def r(server: Server) -> Iterator[redis.Redis]:
+    """redis-py (RESP2) client on a flushed server."""
+    client = redis.Redis(host=server.host, port=server.port)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def r3(server: Server) -> Iterator[redis.Redis]:
+    """redis-py RESP3 client on a flushed server."""
+    client = redis.Redis(host=server.host, port=server.port, protocol=3)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def raw(server: Server) -> Iterator[RawConnection]:
+    conn = RawConnection(server.host, server.port)
+    conn.command("FLUSHALL")
+    yield conn
+    conn.close()
+
+
+class RedisServerProcess:
+    """A real redis-server started on a free port in a temporary directory."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="redis-ref-")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    host = "127.0.0.1"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServerProcess]:
+    """The reference server for differential tests (installed by ``make test``)."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI") or os.environ.get("DAMSELFLY_REQUIRE_REDIS"):
+            pytest.fail("redis-server is required for differential tests")
+        pytest.skip("redis-server not installed")
+    proc = RedisServerProcess()
+    yield proc
+    proc.stop()
