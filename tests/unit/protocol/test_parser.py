@@ -1,0 +1,162 @@
+"""The sans-IO request parser: every frame split at every offset, and hostile input."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from damselfly.protocol.parser import INLINE_MAX_SIZE, RequestParser, split_args, strict_int
+
+VALID = [
+    (b"*1\r\n$4\r\nPING\r\n", [[b"PING"]]),
+    (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n", [[b"SET", b"k", b""]]),
+    (b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n", [[b"GET", b"a\r\nb"]]),  # binary-safe body
+    (b"PING\r\n", [[b"PING"]]),
+    (b"PING\n", [[b"PING"]]),
+    (b"set k \"a b\"\r\n", [[b"set", b"k", b"a b"]]),
+    (b"echo 'it''s'\r\n", None),  # unbalanced: closing quote followed by a quote
+    (b"echo \"\\x41\\n\"\r\n", [[b"echo", b"A\n"]]),
+    (b"\r\n", []),              # empty inline line: nothing to run
+    (b"*0\r\n", []),            # empty multibulk: skipped
+    (b"*-1\r\n", []),           # negative count: skipped, as Redis
+    (b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\nPING\r\n", [[b"PING"]] * 3),
+]
+
+
+@pytest.mark.parametrize("frame,expected", [v for v in VALID if v[1] is not None])
+def test_frame_split_at_every_offset(frame: bytes, expected: list[list[bytes]]) -> None:
+    for cut in range(len(frame) + 1):
+        p = RequestParser()
+        got = p.feed(frame[:cut]) + p.feed(frame[cut:])
+        assert got == expected, cut
+        assert p.error is None
+        assert p.pending_bytes == 0
+
+
+@pytest.mark.parametrize("frame,expected", [v for v in VALID if v[1] is not None])
+def test_frame_fed_byte_by_byte(frame: bytes, expected: list[list[bytes]]) -> None:
+    p = RequestParser()
+    got: list[list[bytes]] = []
+    for i in range(len(frame)):
+        got += p.feed(frame[i:i + 1])
+    assert got == expected
+
+
+ERRORS = [
+    (b"*x\r\n", "ERR Protocol error: invalid multibulk length"),
+    (b"*01\r\n", "ERR Protocol error: invalid multibulk length"),
+    (b"*+1\r\n", "ERR Protocol error: invalid multibulk length"),
+    (b"*3000000000\r\n", "ERR Protocol error: invalid multibulk length"),
+    (b"*1\r\n$-1\r\n", "ERR Protocol error: invalid bulk length"),
+    (b"*1\r\n$x\r\n", "ERR Protocol error: invalid bulk length"),
+    (b"*1\r\n$536870913\r\n", "ERR Protocol error: invalid bulk length"),
+    (b"*1\r\n:1\r\n", "ERR Protocol error: expected '$', got ':'"),
+    (b"set k \"abc\r\n", "ERR Protocol error: unbalanced quotes in request"),
+    (b"set k 'a'b\r\n", "ERR Protocol error: unbalanced quotes in request"),
+]
+
+
+@pytest.mark.parametrize("frame,message", ERRORS)
+def test_protocol_errors_use_redis_texts(frame: bytes, message: str) -> None:
+    p = RequestParser()
+    assert p.feed(b"PING\r\n" + frame) == [[b"PING"]]  # commands before the error still run
+    assert p.error == message
+    assert p.feed(b"PING\r\n") == []  # nothing after an error
+
+
+def test_too_big_inline_and_count_strings() -> None:
+    p = RequestParser()
+    p.feed(b"a" * (INLINE_MAX_SIZE + 1))
+    assert p.error == "ERR Protocol error: too big inline request"
+    p = RequestParser()
+    p.feed(b"*" + b"1" * (INLINE_MAX_SIZE + 1))
+    assert p.error == "ERR Protocol error: too big mbulk count string"
+    p = RequestParser()
+    p.feed(b"*1\r\n$" + b"1" * (INLINE_MAX_SIZE + 1))
+    assert p.error == "ERR Protocol error: too big bulk count string"
+
+
+def test_max_bulk_len_is_configurable() -> None:
+    p = RequestParser(max_bulk_len=1024 * 1024)
+    p.feed(b"*1\r\n$1048577\r\n")
+    assert p.error == "ERR Protocol error: invalid bulk length"
+
+
+def test_unauthenticated_limits() -> None:
+    p = RequestParser()
+    p.auth_required = True
+    p.feed(b"*11\r\n")
+    assert p.error == "ERR Protocol error: unauthenticated multibulk length"
+    p = RequestParser()
+    p.auth_required = True
+    p.feed(b"*1\r\n$16385\r\n")
+    assert p.error == "ERR Protocol error: unauthenticated bulk length"
+
+
+def test_huge_length_header_allocates_nothing_up_front() -> None:
+    p = RequestParser()
+    assert p.feed(b"*1\r\n$536870912\r\n") == []
+    assert p.error is None
+    assert p.pending_bytes < 64  # only what was received
+
+
+def test_large_body_in_many_chunks_is_collected_linearly() -> None:
+    body = os.urandom(1 << 20)
+    frame = b"*2\r\n$3\r\nSET\r\n$%d\r\n%s\r\n" % (len(body), body)
+    p = RequestParser()
+    got: list[list[bytes]] = []
+    for i in range(0, len(frame), 1000):
+        got += p.feed(frame[i:i + 1000])
+    assert got == [[b"SET", body]]
+
+
+def test_many_args_dripped_keep_partial_state() -> None:
+    args = [b"%d" % i for i in range(2000)]
+    frame = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    p = RequestParser()
+    got: list[list[bytes]] = []
+    for i in range(0, len(frame), 7):
+        got += p.feed(frame[i:i + 7])
+    assert got == [args]
+
+
+def test_strict_int() -> None:
+    assert strict_int(b"0") == 0
+    assert strict_int(b"-5") == -5
+    for bad in (b"", b"01", b"+1", b" 1", b"1 ", b"-0", b"1_0", b"9" * 21):
+        assert strict_int(bad) is None, bad
+
+
+def test_split_args_like_sdssplitargs() -> None:
+    assert split_args(b"  a   b ") == [b"a", b"b"]
+    assert split_args(b"\"a\\tb\" 'c\\'d'") == [b"a\tb", b"c'd"]
+    assert split_args(b"\"unterminated") is None
+    assert split_args(b"a\x0bb") == [b"a\x0bb"]
+
+
+@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(st.binary(max_size=300), st.lists(st.integers(min_value=0, max_value=300), max_size=5))
+def test_fuzz_random_bytes_never_raise(data: bytes, cuts: list[int]) -> None:
+    """Random input: no exception escapes; every outcome is commands or a Redis error."""
+    p = RequestParser()
+    points = sorted({c for c in cuts if c <= len(data)})
+    prev = 0
+    for c in points + [len(data)]:
+        for cmd in p.feed(data[prev:c]):
+            assert cmd and all(isinstance(a, bytes) for a in cmd)
+        prev = c
+    assert p.error is None or p.error.startswith("ERR Protocol error: ")
+
+
+@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(st.lists(st.lists(st.binary(max_size=20), min_size=1, max_size=5), min_size=1, max_size=5),
+       st.integers(min_value=1, max_value=50))
+def test_fuzz_valid_pipelines_roundtrip(commands: list[list[bytes]], step: int) -> None:
+    frame = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in c)
+                     for c in commands)
+    p = RequestParser()
+    got: list[list[bytes]] = []
+    for i in range(0, len(frame), step):
+        got += p.feed(frame[i:i + step])
+    assert got == commands
