@@ -21,10 +21,8 @@ run: $(STAMP)
 ## Debian's redis-server / redis-tools back the differential suite and the bench.
 redis-tools:
 	@command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 || \
-	  (apt-get install -y -q redis-server redis-tools >/dev/null 2>&1 || \
+	  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q redis-server redis-tools >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server redis-tools >/dev/null))
-	@# the Debian package starts a system instance on 6379; the tests start their own
-	@-(systemctl stop redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true)
 
 test: $(STAMP) redis-tools
 	$(PY) -m pytest -q
