@@ -264,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if fanout and fanout.cells:
         record.charts = write_fanout_charts(fanout.summary(), fanout.targets, out_dir)
     report = write_outputs(out_dir, record)
-    console.print(Markdown(report.read_text()))
+    if console.is_terminal:
+        console.print(Markdown(report.read_text()))
     console.print(f"\nreport: {report}\nraw numbers: {out_dir / 'results.json'}")
     if record.interrupted:
         return 130

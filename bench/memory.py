@@ -114,7 +114,7 @@ class MemoryBench:
                         pool.release(server)
                 self.rows.append(row)
                 if row.error:
-                    progress.note(f"  memory {target} {dataset}: n/a ({row.error})", style="yellow")
+                    progress.note(f"  memory {target} {dataset}: n/a ({row.error[:120]})", style="yellow")
                 progress.advance()
 
     def _measure(self, server: ServerProcess, row: MemoryRow) -> None:

@@ -51,4 +51,4 @@ class RunProgress:
 
     def note(self, message: str, style: str | None = None) -> None:
         """Print a line above the bars (warnings, failed targets, per-cell results)."""
-        self._progress.console.print(message, style=style, highlight=False, markup=False)
+        self._progress.console.print(message, style=style, highlight=False, markup=False, soft_wrap=True)

@@ -15,6 +15,10 @@ from bench.fanout import FanoutBench, FanoutSummary
 from bench.memory import MemoryBench
 
 BATCH, NOBATCH, REDIS = "damselfly-batch", "damselfly-nobatch", "redis"
+SOURCE_NOTES = {
+    "perf": "perf stat: write + writev + sendto + sendmsg tracepoints on the server process",
+    "INFO counter": "the server's own INFO total_writes_processed; perf was not available",
+}
 
 
 @dataclass
@@ -128,8 +132,7 @@ def _render_fanout(bench: FanoutBench, charts: list[str]) -> list[str]:
         f"{cfg.subscribers} subscribers on one channel, {cfg.publishers} publishers "
         f"({len(cfg.publisher_groups())} processes), {cfg.payload}-byte payload, "
         f"{cfg.duration:g} s per cell, median of {cfg.repeat} repeat(s), targets interleaved per cell. "
-        f"Write syscalls counted with **{source}** "
-        "(write + writev + sendto + sendmsg on the server process).",
+        f"Write syscalls counted with **{source}** ({SOURCE_NOTES.get(source, 'see results.json')}).",
         "",
         "### Batching on vs off (the seed's table)",
         "",
@@ -137,22 +140,17 @@ def _render_fanout(bench: FanoutBench, charts: list[str]) -> list[str]:
         f"{BATCH} relative to {NOBATCH}.",
         "",
     ]
-    if BATCH in bench.targets and NOBATCH in bench.targets:
-        lines += _table(
-            ["PIPELINE", "RPS Δ", "SYSCALLS Δ"],
-            [
-                [
-                    str(p),
-                    _delta(_get(rows, BATCH, p, "publishes_per_s"), _get(rows, NOBATCH, p, "publishes_per_s")),
-                    _delta(
-                        _get(rows, BATCH, p, "syscalls_per_delivery"), _get(rows, NOBATCH, p, "syscalls_per_delivery")
-                    ),
-                ]
-                for p in cfg.pipelines
-            ],
-        )
-    else:
-        lines.append(f"n/a: needs both {BATCH} and {NOBATCH} in --targets.")
+    if BATCH not in bench.targets or NOBATCH not in bench.targets:
+        lines += [f"n/a below: needs both {BATCH} and {NOBATCH} in --targets.", ""]
+    seed_rows = [
+        [
+            str(p),
+            _delta(_get(rows, BATCH, p, "publishes_per_s"), _get(rows, NOBATCH, p, "publishes_per_s")),
+            _delta(_get(rows, BATCH, p, "syscalls_per_delivery"), _get(rows, NOBATCH, p, "syscalls_per_delivery")),
+        ]
+        for p in cfg.pipelines
+    ]
+    lines += _table(["PIPELINE", "RPS Δ", "SYSCALLS Δ"], seed_rows)
     lines += ["", "### Absolute figures (medians)", ""]
     lines += _table(
         ["PIPELINE", "TARGET", "PUBLISHES/S", "DELIVERIES/S", "WRITES/PUBLISH", "WRITES/DELIVERY", "SERVER CPU %", "RUNS OK"],
@@ -289,19 +287,21 @@ def _render_memory(bench: MemoryBench) -> list[str]:
         f"{cfg.fields} fields ({cfg.field_size}-byte field names, {cfg.value_size}-byte values, HSET).",
         "",
     ]
-    rows = []
-    for r in bench.rows:
-        rows.append(
-            [
-                r.dataset,
-                f"{r.items:,}",
-                r.target,
-                _num(r.rss_before / 2**20, 1) if r.rss_before is not None else "n/a",
-                _num(r.rss_after / 2**20, 1) if r.rss_after is not None else "n/a",
-                _num(r.bytes_per_item) if r.bytes_per_item is not None else f"n/a ({r.error})" if r.error else "n/a",
-            ]
-        )
+    rows = [
+        [
+            r.dataset,
+            f"{r.items:,}",
+            r.target,
+            _num(r.rss_before / 2**20, 1) if r.rss_before is not None else "n/a",
+            _num(r.rss_after / 2**20, 1) if r.rss_after is not None else "n/a",
+            _num(r.bytes_per_item),
+        ]
+        for r in bench.rows
+    ]
     lines += _table(["DATASET", "ITEMS", "TARGET", "RSS BEFORE MiB", "RSS AFTER MiB", "BYTES / ITEM"], rows)
+    errors = [f"- {r.target} {r.dataset}: {r.error[:160]}" for r in bench.rows if r.error]
+    if errors:
+        lines += ["", "Errors behind the n/a cells:", ""] + errors
     damselfly = next((t for t in bench.targets if t.startswith("damselfly")), None)
     if damselfly and REDIS in bench.targets:
         lines += [""]
