@@ -112,7 +112,8 @@ def subscriber_main(
     try:
         ctrl.send(("ready", {"subscribers": len(socks)}))
         result = _subscriber_loop(ctrl, socks, message_header(channel, payload_len), sample_latency)
-        ctrl.send(("done", result))
+        if result.status != "orchestrator gone":
+            ctrl.send(("done", result))
     finally:
         for sock in socks:
             sock.close()
@@ -145,7 +146,10 @@ def _subscriber_loop(
     while True:
         for fd, _event in poller.poll(0.2):
             if fd == ctrl_fd:
-                message = ctrl.recv()
+                try:
+                    message = ctrl.recv()
+                except EOFError:
+                    return SubscriberReport(status="orchestrator gone")
                 if message[0] == "go":
                     go_ns = time.monotonic_ns()
                     cpu_at_go = self_cpu_seconds()
@@ -232,7 +236,10 @@ def publisher_main(
         return
     try:
         ctrl.send(("ready", {"connections": len(socks)}))
-        message = ctrl.recv()
+        try:
+            message = ctrl.recv()
+        except EOFError:
+            return
         if message[0] != "go":
             return
         result = _publisher_loop(socks, channel, pipeline, payload_len, stamp_payloads, int(message[1]))
