@@ -40,7 +40,7 @@ def write_fanout_charts(summary: list[FanoutSummary], targets: list[str], out_di
             ]
             if not points:
                 continue
-            xs, ys = zip(*points)
+            xs, ys = zip(*points, strict=True)
             ax.plot(xs, ys, marker="o", label=target)
             plotted = True
         if not plotted:

@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = data.add_argument_group("data path (redis-benchmark)")
     g.add_argument("-n", "--requests", type=int, default=None, help="requests per test (default 100000)")
     g.add_argument("--clients", type=int, default=None, help="redis-benchmark -c (default 50)")
-    g.add_argument("--tests", type=_tests, default=None, help="redis-benchmark -t list (default " + ",".join(DEFAULT_TESTS) + ")")
+    g.add_argument(
+        "--tests", type=_tests, default=None, help=f"redis-benchmark -t list (default {','.join(DEFAULT_TESTS)})"
+    )
     g.add_argument("--datapath-pipeline", type=_int_list, default=None, help="redis-benchmark -P values (default 1,16)")
     g.add_argument("--datapath-repeat", type=int, default=None, help="repeats per data-path test (default 1)")
 

@@ -14,6 +14,7 @@ as a cross-check.
 
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -109,7 +110,7 @@ class LoadGenerators:
             for group in config.publisher_groups()
         ]
 
-    def _spawn(self, target: object, args: tuple[object, ...]) -> Connection:
+    def _spawn(self, target: Callable[..., None], args: tuple[object, ...]) -> Connection:
         parent_end, child_end = self._ctx.Pipe()
         proc = self._ctx.Process(target=target, args=(child_end, *args), daemon=True)
         proc.start()

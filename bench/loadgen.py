@@ -18,7 +18,12 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-from bench.frames import FrameCounter, TimestampSampler, message_header, timestamped_payload
+from bench.frames import (
+    FrameCounter,
+    TimestampSampler,
+    message_header,
+    timestamped_payload,
+)
 from bench.procstat import self_cpu_seconds
 from bench.resp import encode_command
 

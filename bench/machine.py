@@ -46,7 +46,7 @@ def redis_version() -> str:
 def describe_machine() -> dict[str, str]:
     """Facts printed at the top of every report."""
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "nproc": str(os.cpu_count()),
         "cpu_model": _cpu_model(),
         "kernel": platform.release(),

@@ -153,7 +153,10 @@ def _render_fanout(bench: FanoutBench, charts: list[str]) -> list[str]:
     lines += _table(["PIPELINE", "RPS Δ", "SYSCALLS Δ"], seed_rows)
     lines += ["", "### Absolute figures (medians)", ""]
     lines += _table(
-        ["PIPELINE", "TARGET", "PUBLISHES/S", "DELIVERIES/S", "WRITES/PUBLISH", "WRITES/DELIVERY", "SERVER CPU %", "RUNS OK"],
+        [
+            "PIPELINE", "TARGET", "PUBLISHES/S", "DELIVERIES/S",
+            "WRITES/PUBLISH", "WRITES/DELIVERY", "SERVER CPU %", "RUNS OK",
+        ],
         [
             [
                 str(s.pipeline),

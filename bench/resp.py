@@ -9,6 +9,7 @@ reply shape.
 import socket
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class RespError:
     """An error reply (`-ERR ...`), kept as a value so callers can report it."""

@@ -6,7 +6,12 @@ it, so every split point of a small stream is tried, not a random sample.
 
 import pytest
 
-from bench.frames import FrameCounter, TimestampSampler, message_header, timestamped_payload
+from bench.frames import (
+    FrameCounter,
+    TimestampSampler,
+    message_header,
+    timestamped_payload,
+)
 
 CHANNEL = b"fanout"
 PAYLOAD = 32

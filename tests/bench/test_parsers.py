@@ -7,7 +7,8 @@ from bench.datapath import parse_csv
 from bench.resp import RespConnection, RespError, encode_command, parse_info
 from bench.syscalls import WRITE_EVENTS, parse_perf_csv
 
-BENCHMARK_CSV = '''"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+BENCHMARK_CSV = '''"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",\
+"p95_latency_ms","p99_latency_ms","max_latency_ms"
 "SET","46511.62","0.071","0.008","0.063","0.127","0.159","0.359"
 "MSET (10 keys)","86956.52","0.040","0.016","0.039","0.055","0.079","0.967"
 '''

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,8 +30,9 @@ def run_bench(*args: str, out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def load_results(out: Path) -> dict:
-    return json.loads((out / "results.json").read_text())
+def load_results(out: Path) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads((out / "results.json").read_text())
+    return results
 
 
 def damselfly_pubsub_missing() -> str:
