@@ -116,7 +116,11 @@ def subscriber_main(
         return
     try:
         ctrl.send(("ready", {"subscribers": len(socks)}))
-        result = _subscriber_loop(ctrl, socks, message_header(channel, payload_len), sample_latency)
+        try:
+            result = _subscriber_loop(ctrl, socks, message_header(channel, payload_len), sample_latency)
+        except OSError as exc:
+            ctrl.send(("error", f"subscriber failed: {type(exc).__name__}: {exc}"))
+            return
         if result.status != "orchestrator gone":
             ctrl.send(("done", result))
     finally:
@@ -247,7 +251,11 @@ def publisher_main(
             return
         if message[0] != "go":
             return
-        result = _publisher_loop(socks, channel, pipeline, payload_len, stamp_payloads, int(message[1]))
+        try:
+            result = _publisher_loop(socks, channel, pipeline, payload_len, stamp_payloads, int(message[1]))
+        except OSError as exc:
+            ctrl.send(("error", f"publisher failed: {type(exc).__name__}: {exc}"))
+            return
         ctrl.send(("done", result))
     finally:
         for sock in socks:
@@ -289,18 +297,26 @@ def _publisher_loop(
     published = 0
     error = ""
     active = len(socks)
+    last_reply = time.monotonic()
     while active:
-        for fd, _event in poller.poll(1.0):
-            n = by_fd[fd].recv_into(buf)
+        events = poller.poll(1.0)
+        if not events and time.monotonic() - last_reply > STALL_TIMEOUT:
+            error = f"no reply to PUBLISH for {STALL_TIMEOUT:.0f} s"
+            break
+        for fd, _event in events:
+            try:
+                n = by_fd[fd].recv_into(buf)
+            except OSError as exc:
+                error, n = f"publisher connection failed: {exc}", 0
             if n == 0:
-                error = "server closed a publisher connection"
+                error = error or "server closed a publisher connection"
                 active = 0
                 break
-            if buf.find(b"-", 0, n) >= 0:
-                line_start = buf.find(b"-", 0, n)
-                error = "error reply: " + bytes(buf[line_start : line_start + 120]).split(b"\r\n")[0].decode(
-                    errors="replace"
-                )
+            last_reply = time.monotonic()
+            dash = buf.find(b"-", 0, n)
+            if dash >= 0:
+                line = bytes(buf[dash : min(n, dash + 120)]).split(b"\r\n")[0]
+                error = "error reply: " + line.decode(errors="replace")
                 active = 0
                 break
             replies = buf.count(b"\n", 0, n)
