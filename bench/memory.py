@@ -38,18 +38,29 @@ class MemoryRow:
     rss_before: int | None = None
     rss_after: int | None = None
     bytes_per_item: float | None = None
+    loaded_with: str = ""
     error: str = ""
 
 
-def string_commands(config: MemoryConfig) -> Iterator[bytes]:
-    """MSET commands for `keys` keys of key_size bytes with value_size-byte values."""
+def string_commands(config: MemoryConfig, use_mset: bool = True) -> Iterator[bytes]:
+    """`keys` keys of key_size bytes with value_size-byte values, by MSET (or one SET each)."""
     key_fmt = b"k%0" + str(config.key_size - 1).encode() + b"d"
     value_fmt = b"%0" + str(config.value_size).encode() + b"d"
+    if not use_mset:
+        for i in range(config.keys):
+            yield encode_command(b"SET", key_fmt % i, value_fmt % i)
+        return
     for start in range(0, config.keys, config.pairs_per_command):
         args: list[bytes] = [b"MSET"]
         for i in range(start, min(start + config.pairs_per_command, config.keys)):
             args += [key_fmt % i, value_fmt % i]
         yield encode_command(*args)
+
+
+def knows_command(conn: RespConnection, name: str) -> bool:
+    """Call `name` with no arguments: an arity error means it exists, and nothing changes."""
+    reply = conn.call(name)
+    return not (isinstance(reply, RespError) and reply.message.startswith("ERR unknown command"))
 
 
 def hash_commands(config: MemoryConfig) -> Iterator[bytes]:
@@ -119,12 +130,19 @@ class MemoryBench:
 
     def _measure(self, server: ServerProcess, row: MemoryRow) -> None:
         cfg = self.config
-        commands = string_commands(cfg) if row.dataset == "strings" else hash_commands(cfg)
         time.sleep(SETTLE_SECONDS)
         row.rss_before = rss_bytes(server.pid)
         try:
             with RespConnection("127.0.0.1", server.port, timeout=120.0) as conn:
-                error = load(conn, commands, cfg.commands_per_write)
+                if row.dataset == "strings":
+                    use_mset = knows_command(conn, "MSET")
+                    row.loaded_with = "MSET" if use_mset else "SET"
+                    commands = string_commands(cfg, use_mset)
+                    per_write = cfg.commands_per_write * (1 if use_mset else cfg.pairs_per_command)
+                else:
+                    row.loaded_with = "HSET"
+                    commands, per_write = hash_commands(cfg), cfg.commands_per_write
+                error = load(conn, commands, per_write)
                 if not error:
                     size = conn.call("DBSIZE")
                     if isinstance(size, int) and size != row.items:

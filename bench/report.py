@@ -286,8 +286,9 @@ def _render_memory(bench: MemoryBench) -> list[str]:
         "## Memory",
         "",
         f"RSS (VmRSS) growth of a fresh server while loading {cfg.keys:,} string keys "
-        f"({cfg.key_size}-byte names, {cfg.value_size}-byte values, MSET) and {cfg.hashes:,} hashes of "
-        f"{cfg.fields} fields ({cfg.field_size}-byte field names, {cfg.value_size}-byte values, HSET).",
+        f"({cfg.key_size}-byte names, {cfg.value_size}-byte values) and {cfg.hashes:,} hashes of "
+        f"{cfg.fields} fields ({cfg.field_size}-byte field names, {cfg.value_size}-byte values, HSET). "
+        "Strings are loaded with MSET, or SET where a target does not have MSET.",
         "",
     ]
     rows = [
@@ -298,10 +299,13 @@ def _render_memory(bench: MemoryBench) -> list[str]:
             _num(r.rss_before / 2**20, 1) if r.rss_before is not None else "n/a",
             _num(r.rss_after / 2**20, 1) if r.rss_after is not None else "n/a",
             _num(r.bytes_per_item),
+            r.loaded_with or "n/a",
         ]
         for r in bench.rows
     ]
-    lines += _table(["DATASET", "ITEMS", "TARGET", "RSS BEFORE MiB", "RSS AFTER MiB", "BYTES / ITEM"], rows)
+    lines += _table(
+        ["DATASET", "ITEMS", "TARGET", "RSS BEFORE MiB", "RSS AFTER MiB", "BYTES / ITEM", "LOADED WITH"], rows
+    )
     errors = [f"- {r.target} {r.dataset}: {r.error[:160]}" for r in bench.rows if r.error]
     if errors:
         lines += ["", "Errors behind the n/a cells:", ""] + errors
