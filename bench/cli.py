@@ -32,6 +32,35 @@ from bench.syscalls import perf_unavailable_reason
 
 DEFAULT_TARGETS = ("damselfly-batch", "damselfly-nobatch", "redis")
 
+HELP_DESCRIPTION = """\
+Benchmark damselfly (control-path batching on and off) against redis-server.
+
+  fanout    S subscribers on one channel, P publishers sending p PUBLISHes per
+            write; publishes/s, deliveries/s, server CPU, write syscalls per
+            delivery (perf stat, else INFO total_writes_processed), latency at
+            p=1; every cell checks delivered == published x S.
+  datapath  redis-benchmark -c 50 -P 1 and -P 16 per command, damselfly vs redis.
+  memory    RSS bytes per key (1M strings) and per hash (100k x 10 fields).
+  all       the three, one report.
+
+Every server is started and stopped by the harness on a free 127.0.0.1 port
+with persistence off; Ctrl-C stops everything and keeps partial results.
+Run `python -m bench <command> --help` for that command's flags."""
+
+HELP_EPILOG = """\
+output (default bench/results/<timestamp>/): report.md, results.json,
+fanout_publishes.png, fanout_syscalls.png, perf/, logs/
+exit status: 0 all passed, 1 a target failed to start or a cell FAILED, 130 interrupted
+
+examples:
+  python -m bench all
+  python -m bench all --quick
+  python -m bench fanout --duration 2 --repeat 1
+  python -m bench fanout --subscribers 1000 --pipeline 100 --targets redis
+  python -m bench datapath -n 200000 --targets damselfly-batch,redis
+  python -m bench memory --keys 200000
+See docs/benchmarks.md for the method and how to read the report."""
+
 # value used when neither the flag nor --quick sets it: (normal, quick)
 PRESETS: dict[str, tuple[object, object]] = {
     "subscribers": (10, 3),
@@ -126,18 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmark damselfly (control batching on and off) against redis-server. "
-        "Starts and stops every server itself on free ports with persistence off, and writes "
-        "report.md, results.json and PNG charts to the output directory.",
-        epilog="Examples: python -m bench all | python -m bench fanout --duration 2 --repeat 1 "
-        "| python -m bench fanout --subscribers 1000 --pipeline 100 --targets redis "
-        "| python -m bench all --quick",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=HELP_DESCRIPTION,
+        epilog=HELP_EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{fanout,datapath,memory,all}")
-    sub.add_parser("fanout", parents=[common, fan], help="pub/sub fan-out: the seed's table plus Redis")
-    sub.add_parser("datapath", parents=[common, data], help="redis-benchmark throughput per command")
-    sub.add_parser("memory", parents=[common, mem], help="RSS bytes per key and per hash")
-    sub.add_parser("all", parents=[common, fan, data, mem], help="fanout + datapath + memory, one report")
+    for name, parents, summary in (
+        ("fanout", [common, fan], "pub/sub fan-out: the seed's table plus Redis"),
+        ("datapath", [common, data], "redis-benchmark throughput per command"),
+        ("memory", [common, mem], "RSS bytes per key and per hash"),
+        ("all", [common, fan, data, mem], "fanout + datapath + memory, one report"),
+    ):
+        sub.add_parser(
+            name, parents=parents, help=summary, description=f"{summary}. See docs/benchmarks.md.",
+            epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
     return parser
 
 
