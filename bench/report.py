@@ -79,7 +79,11 @@ def _delta(new: float | None, old: float | None) -> str:
     if new is None or old is None or old == 0:
         return "n/a"
     change = (new / old - 1) * 100
-    return f"{change:+.0f}%" if abs(change) >= 10 else f"{change:+.1f}%"
+    if abs(change) < 10:
+        return f"{change:+.1f}%"
+    if -100 < change < -99.5:
+        return f"{change:+.2f}%"
+    return f"{change:+.0f}%"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
