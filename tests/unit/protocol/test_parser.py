@@ -160,3 +160,32 @@ def test_fuzz_valid_pipelines_roundtrip(commands: list[list[bytes]], step: int) 
     for i in range(0, len(frame), step):
         got += p.feed(frame[i:i + step])
     assert got == commands
+
+
+def _pure() -> RequestParser:
+    p = RequestParser()
+    p._reader = None  # the exact Python parser only
+    return p
+
+
+_frame_items = st.one_of(
+    st.binary(max_size=12).map(lambda b: b"$%d\r\n%s\r\n" % (len(b), b)),
+    st.sampled_from([b"+OK\r\n", b":1\r\n", b"$-1\r\n", b"*1\r\n$1\r\na\r\n", b"$03\r\nabc\r\n",
+                     b"_\r\n", b",1.5\r\n", b"#t\r\n", b"-ERR x\r\n", b"$+3\r\nabc\r\n"]),
+)
+
+
+@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=-1, max_value=4), st.lists(_frame_items, max_size=4)),
+                min_size=1, max_size=4),
+       st.integers(min_value=1, max_value=64))
+def test_hiredis_fast_path_agrees_with_exact_parser(frames: list, step: int) -> None:
+    """The hiredis path must give byte-identical outcomes to the Python parser, errors included."""
+    data = b"".join(b"*%d\r\n" % n + b"".join(items) for n, items in frames)
+    outcomes = []
+    for parser in (RequestParser(), _pure()):
+        got: list[list[bytes]] = []
+        for i in range(0, len(data), step):
+            got += parser.feed(data[i:i + step])
+        outcomes.append((got, parser.error))
+    assert outcomes[0] == outcomes[1]
