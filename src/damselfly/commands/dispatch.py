@@ -74,7 +74,11 @@ def _count_error(client: "Client", err: CommandError) -> None:
 def execute(client: "Client", argv: list[bytes]) -> Any:
     """Run one command for ``client``; return its reply value."""
     try:
-        spec = resolve(client, argv)
+        spec = client.server.table.get(argv[0])  # type: ignore[union-attr]
+        # Fast path: a known command without subcommands and with the right arity.
+        if spec is None or spec.subcommands or not (
+                len(argv) == spec.arity or (spec.arity < 0 and len(argv) >= -spec.arity)):
+            spec = resolve(client, argv)
         if not client.authenticated and not spec.no_auth:
             raise CommandError(errors.NOAUTH)
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):

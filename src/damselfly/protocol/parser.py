@@ -87,7 +87,9 @@ class RequestParser:
     @property
     def pending_bytes(self) -> int:
         """Bytes received but not yet part of a complete command (query buffer)."""
-        return len(self._buf) + self._chunks_len + sum(len(a) for a in self._args or ())
+        if self._args is None:
+            return len(self._buf) + self._chunks_len
+        return len(self._buf) + self._chunks_len + sum(map(len, self._args))
 
     def feed(self, data: bytes) -> list[list[bytes]]:
         """Add ``data``; return every command now complete, in order.
