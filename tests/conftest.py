@@ -16,6 +16,8 @@ from damselfly import Server
 
 from .resp import RawConnection
 
+pytest_plugins = ["pytester"]
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -1,15 +1,22 @@
-"""Running a server inside a Python process: on its own thread, or on your loop.
+"""Running a server from Python: on its own thread, on your loop, or as a child process.
 
 ``Server(port=0, **options).start()`` returns once the server accepts
 connections; options take config names with ``_`` or ``-``
-(``Server(save="", notify_keyspace_events="KEA")``). ``serve()`` is the async
-form for code that already runs an event loop.
+(``Server(save="", notify_keyspace_events="KEA")``). ``mode="process"`` runs
+``python -m damselfly`` as a child process instead (isolation, or clients in
+other languages that should not share the GIL). ``serve()`` is the async form
+for code that already runs an event loop.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
+import subprocess
+import sys
 import threading
+import time
 from typing import Any, AsyncIterator
 
 from .config import Config, ConfigError
@@ -30,10 +37,15 @@ def _config(host: str, port: int, options: dict[str, Any]) -> Config:
 
 
 class Server:
-    """A damselfly server on a background thread with its own event loop."""
+    """A damselfly server on a background thread (or child process) of its own."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
-        self.config = _config(host, port, options)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "thread", **options: Any) -> None:
+        if mode not in ("thread", "process"):
+            raise ValueError("mode must be 'thread' or 'process'")
+        self.config = _config(host, port, options)  # validates options in both modes
+        self.mode = mode
+        self._options = options
+        self._proc: subprocess.Popen[bytes] | None = None
         self.host = host
         self.port = port
         self.state: ServerState | None = None
@@ -49,8 +61,10 @@ class Server:
         return f"redis://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "Server":
-        if self._thread is not None:
+        if self._thread is not None or self._proc is not None:
             raise RuntimeError("server already started")
+        if self.mode == "process":
+            return self._start_process(timeout)
         self._thread = threading.Thread(target=self._run, name=f"damselfly:{self.port}", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -89,8 +103,56 @@ class Server:
         await self._listener.wait_stopped()
         await self._listener.stop()
 
+    def _start_process(self, timeout: float) -> "Server":
+        args = [sys.executable, "-m", "damselfly"]
+        from .config import OPTIONS
+        for name in OPTIONS:
+            if name in ("bind", "port", "save") or name.replace("-", "_") in self._options \
+                    or name in self._options:
+                args += [f"--{name}", self.config.format(name)]
+        env = dict(os.environ)
+        src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        self._proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout
+        lines: list[str] = []
+        assert self._proc.stdout is not None
+        while time.monotonic() < deadline:
+            raw = self._proc.stdout.readline()
+            if not raw:
+                break
+            line = raw.decode("utf-8", "replace").rstrip()
+            lines.append(line)
+            found = re.search(r"port=(\d+)", line)
+            if found:
+                self.port = int(found.group(1))
+            if "Ready to accept connections" in line:
+                threading.Thread(target=self._drain_output, daemon=True).start()
+                return self
+        self._proc.kill()
+        self._proc.wait()
+        self._proc = None
+        raise RuntimeError("damselfly process failed to start: " + " | ".join(lines[-5:]))
+
+    def _drain_output(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.stdout is not None:
+            for _ in iter(proc.stdout.readline, b""):
+                pass
+
     def stop(self, timeout: float = 10.0) -> None:
-        """Close every client, free the port, join the thread."""
+        """Close every client, free the port, join the thread (or end the process)."""
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
+            return
         if self._thread is None:
             return
         loop, listener = self._loop, self._listener
@@ -106,15 +168,29 @@ class Server:
         self.stop()
 
 
+class RunningServer:
+    """What ``serve()`` yields: where the server listens, and its state."""
+
+    def __init__(self, host: str, listener: Listener) -> None:
+        self.host = host
+        self.port = listener.port
+        self.state = listener.state
+        self.listener = listener
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}"
+
+
 @contextlib.asynccontextmanager
-async def serve(host: str = "127.0.0.1", port: int = 0, **options: Any) -> AsyncIterator[Listener]:
+async def serve(host: str = "127.0.0.1", port: int = 0, **options: Any) -> AsyncIterator[RunningServer]:
     """Run a server on the current event loop for the duration of the block."""
     from .app import build_state
     state = build_state(_config(host, port, options))
     listener = Listener(state)
     await listener.start()
     try:
-        yield listener
+        yield RunningServer(host, listener)
     finally:
         listener.request_stop()
         await listener.stop()

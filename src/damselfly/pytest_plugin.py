@@ -1,0 +1,89 @@
+"""pytest plugin: a real damselfly server for your tests, registered as ``pytest11``.
+
+Fixtures:
+
+- ``damselfly_server`` (session): a :class:`damselfly.Server` on a free port;
+- ``damselfly_url`` (session): its ``redis://`` URL;
+- ``redis_client`` / ``async_redis_client`` (function): redis-py clients on a
+  freshly flushed keyspace, so tests do not see each other's keys.
+
+Options (command line or ini): ``--damselfly-protocol`` / ``damselfly_protocol``
+(2 or 3) and ``--damselfly-config NAME=VALUE`` / ``damselfly_config`` (one
+``name value`` per line) for server options.
+"""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator
+
+import pytest
+
+from .embed import Server
+
+try:  # strict-mode pytest-asyncio needs its own decorator for async fixtures
+    import pytest_asyncio
+    _async_fixture = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover
+    _async_fixture = pytest.fixture
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("damselfly")
+    group.addoption("--damselfly-protocol", default=None, choices=("2", "3"),
+                    help="RESP version of the redis_client fixtures (default 2)")
+    group.addoption("--damselfly-config", action="append", default=[], metavar="NAME=VALUE",
+                    help="server option for the damselfly_server fixture (repeatable)")
+    parser.addini("damselfly_protocol", "RESP version of the redis_client fixtures", default="2")
+    parser.addini("damselfly_config", "server options, one 'name value' per line", type="linelist",
+                  default=[])
+
+
+def _protocol(config: pytest.Config) -> int:
+    return int(config.getoption("--damselfly-protocol") or config.getini("damselfly_protocol") or 2)
+
+
+def _server_options(config: pytest.Config) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for line in config.getini("damselfly_config"):
+        name, _, value = line.strip().partition(" ")
+        if name:
+            options[name] = value.strip()
+    for item in config.getoption("--damselfly-config"):
+        name, _, value = item.partition("=")
+        options[name.strip()] = value
+    return options
+
+
+@pytest.fixture(scope="session")
+def damselfly_server(pytestconfig: pytest.Config) -> Iterator[Server]:
+    """One server for the whole session, stopped at the end."""
+    server = Server(port=0, **_server_options(pytestconfig))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def damselfly_url(damselfly_server: Server) -> str:
+    return damselfly_server.url
+
+
+@pytest.fixture
+def redis_client(damselfly_server: Server, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """A redis-py client on an empty keyspace."""
+    import redis
+    client = redis.Redis(host=damselfly_server.host, port=damselfly_server.port,
+                         protocol=_protocol(pytestconfig))
+    client.flushall()
+    yield client
+    client.close()
+
+
+@_async_fixture
+async def async_redis_client(damselfly_server: Server, pytestconfig: pytest.Config) -> AsyncIterator[Any]:
+    """An asyncio redis-py client on an empty keyspace (needs pytest-asyncio or anyio)."""
+    import redis.asyncio as aredis
+    client = aredis.Redis(host=damselfly_server.host, port=damselfly_server.port,
+                          protocol=_protocol(pytestconfig))
+    await client.flushall()
+    yield client
+    await client.aclose()

@@ -1,0 +1,81 @@
+"""The embedding API: thread, process and async modes; clean starts and stops."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+import redis
+import redis.asyncio as aredis
+
+import damselfly
+from damselfly.config import ConfigError
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_thread_server_context_manager_serves_and_frees_port() -> None:
+    with damselfly.Server(port=0) as server:
+        assert server.url == f"redis://127.0.0.1:{server.port}"
+        client = redis.Redis.from_url(server.url)
+        client.set("k", "v")
+        assert client.get("k") == b"v"
+        client.close()
+        port = server.port
+    with socket.socket() as s:  # the port is free again
+        s.bind(("127.0.0.1", port))
+
+
+def test_several_servers_are_independent() -> None:
+    with damselfly.Server() as a, damselfly.Server() as b:
+        ca, cb = redis.Redis(port=a.port), redis.Redis(port=b.port)
+        ca.set("k", "a")
+        assert cb.get("k") is None
+        ca.close()
+        cb.close()
+
+
+def test_start_stop_cycles_leave_no_threads_or_fds() -> None:
+    damselfly.Server().start().stop()  # warm imports and lazily opened files
+    threads, fds = threading.active_count(), _fds()
+    for _ in range(5):
+        server = damselfly.Server().start()
+        c = redis.Redis(port=server.port)
+        c.ping()
+        c.close()
+        server.stop()
+    assert threading.active_count() == threads
+    assert _fds() == fds
+
+
+def test_port_in_use_raises_clear_error() -> None:
+    with damselfly.Server() as first:
+        with pytest.raises(OSError, match="address already in use|Address already in use"):
+            damselfly.Server(port=first.port).start()
+
+
+def test_bad_option_raises_at_construction() -> None:
+    with pytest.raises(ConfigError):
+        damselfly.Server(maxclients="lots")
+    with pytest.raises(ConfigError):
+        damselfly.Server(no_such_option="1")
+
+
+def test_process_mode() -> None:
+    with damselfly.Server(mode="process", databases=4) as server:
+        client = redis.Redis(port=server.port)
+        assert client.ping() is True
+        with pytest.raises(redis.ResponseError, match="DB index is out of range"):
+            client.execute_command("SELECT", 5)
+        client.close()
+
+
+async def test_serve_on_running_loop() -> None:
+    async with damselfly.serve(port=0) as server:
+        client = aredis.Redis(port=server.port)
+        await client.set("a", "1")
+        assert await client.get("a") == b"1"
+        await client.aclose()
