@@ -57,6 +57,8 @@ def damselfly_pubsub_missing() -> str:
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return f"damselfly exited at startup with code {proc.returncode}"
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
                     conn.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$5\r\nprobe\r\n")
