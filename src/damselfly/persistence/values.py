@@ -1,0 +1,91 @@
+"""Between stored values and the neutral forms the RDB codec speaks.
+
+The codec knows five kinds: ``string`` (bytes), ``list`` (a sequence of
+bytes), ``set`` (members), ``hash`` ((field, value) pairs) and ``zset``
+((member, score) pairs). Stored values are the families' own classes,
+recognised through the :mod:`~damselfly.keyspace.encoding` registry by their
+TYPE name, so this module is the only place that knows both sides. When a
+family's class is not importable yet, its kind is refused with a clear error
+rather than guessed.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..keyspace.encoding import type_name_of
+
+
+class UnsupportedValue(TypeError):
+    """A value damselfly cannot store or serialise (its family is missing)."""
+
+
+_KINDS: dict[type, str] = {bytes: "string"}
+
+
+def _known_classes() -> None:
+    from .. import types
+    for name, kind in (("List", "list"), ("Set", "set"), ("Hash", "hash"), ("ZSet", "zset")):
+        cls = getattr(types, name, None)
+        if cls is not None:
+            _KINDS[cls] = kind
+
+
+def kind_of(value: Any) -> str:
+    """The codec kind of a stored value (its TYPE name)."""
+    kind = _KINDS.get(type(value))
+    if kind is None:
+        _known_classes()
+        kind = _KINDS.get(type(value))
+        if kind is None:
+            try:
+                kind = type_name_of(value)
+            except LookupError:
+                raise UnsupportedValue(f"cannot serialise a {type(value).__name__}") from None
+    return kind
+
+
+def zset_items(value: Any) -> Iterable[tuple[bytes, float]]:
+    """(member, score) pairs of a stored sorted set, lowest score first."""
+    items = getattr(value, "rdb_items", None)
+    if items is not None:
+        return items()
+    scores = getattr(value, "scores", None) or getattr(value, "dict", None)
+    if isinstance(scores, dict):
+        return scores.items()
+    raise UnsupportedValue(f"cannot read the members of a {type(value).__name__}")
+
+
+def _limit(config: Any, name: str, default: int) -> int:
+    return getattr(config, name, default)
+
+
+def build(kind: str, payload: Any, config: Any) -> Any:
+    """A stored value from a neutral one, with the encoding Redis would give it on load."""
+    if kind == "string":
+        return payload
+    if kind == "list":
+        from ..types import List
+        return List(payload)
+    if kind == "set":
+        from ..types import Set
+        return Set(payload, _limit(config, "set_max_intset_entries", 512))
+    if kind == "hash":
+        from ..types import Hash
+        return Hash(payload, _limit(config, "hash_max_listpack_entries", 128),
+                    _limit(config, "hash_max_listpack_value", 64))
+    if kind == "zset":
+        return _build_zset(payload, config)
+    raise UnsupportedValue(f"{kind} values are not supported")
+
+
+def _build_zset(pairs: list[tuple[bytes, float]], config: Any) -> Any:
+    try:
+        from .. import types
+        zset_class = getattr(types, "ZSet")
+    except (ImportError, AttributeError):
+        raise UnsupportedValue("sorted sets are not supported yet (no ZSet class)") from None
+    from_pairs = getattr(zset_class, "from_pairs", None)
+    if from_pairs is not None:
+        return from_pairs(pairs, _limit(config, "zset_max_listpack_entries", 128),
+                          _limit(config, "zset_max_listpack_value", 64))
+    raise UnsupportedValue("sorted sets are not supported yet (ZSet has no from_pairs)")
