@@ -45,11 +45,39 @@ def setup_logging(config: Config) -> None:
     log.propagate = False
 
 
+def load_dump_at_startup(state: ServerState, listener: Listener) -> bool:
+    """Load ``dir/dbfilename`` if it exists; False (after one log line) if it cannot be loaded.
+
+    A server never starts with an empty keyspace in place of a dump it could
+    not read: the operator has to move the file away or fix it.
+    """
+    from .persistence.rdb_reader import RdbLoadError
+    persistence = state.extensions.get("persistence")
+    if persistence is None:
+        return True
+    persistence.attach(listener)
+    try:
+        persistence.load()
+    except RdbLoadError as exc:
+        message = f"Fatal error loading the DB from {persistence.path}: {exc}. Exiting."
+    except OSError as exc:
+        message = f"Fatal error loading the DB from {persistence.path}: {exc.strerror or exc}. Exiting."
+    else:
+        return True
+    log.warning("%s", message)
+    if state.config.logfile:
+        sys.stderr.write(message + "\n")
+    return False
+
+
 async def serve(config: Config, ready: Any = None) -> int:
     """Run until SHUTDOWN or a signal; returns the process exit code."""
     state = build_state(config)
     listener = Listener(state)
     await listener.start()
+    if not load_dump_at_startup(state, listener):
+        await listener.stop()
+        return 1
     loop = asyncio.get_running_loop()
     exit_code = 0
 

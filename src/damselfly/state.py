@@ -112,6 +112,9 @@ class ServerState:
         self.config_file = ""
         self.shutdown_requested: Callable[[bool | None], None] | None = None
         self.lastsave = int(time.time())
+        # The MISCONF error text while snapshots fail and stop-writes-on-bgsave-error
+        # is on (set by persistence); the dispatcher refuses writes when not None.
+        self.write_error: str | None = None
         self.extensions: dict[str, Any] = {}  # control-path and other subsystems by name
         self.after_command_hooks: list[Callable[["Client"], None]] = []
         # Subsystems that hold per-client state register cleanup here

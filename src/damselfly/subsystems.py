@@ -13,3 +13,5 @@ def install(state: ServerState) -> None:
     """Register every subsystem on ``state``."""
     from .commands import transactions
     transactions.install(state)
+    from .persistence import service as persistence  # SAVE/BGSAVE, save points, shutdown save
+    persistence.install(state)

@@ -81,6 +81,8 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
             spec = resolve(client, argv)
         if not client.authenticated and not spec.no_auth:
             raise CommandError(errors.NOAUTH)
+        if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):
+            raise CommandError(client.server.write_error)  # MISCONF: snapshots are failing
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):
             root = spec.parent.name if spec.parent else spec.name
             if root.encode() not in _SUBSCRIBED_OK:

@@ -258,10 +258,10 @@ def read_value(cur: Cursor, rtype: int) -> Value:
 class Record:
     """One key as read from a file."""
 
-    __slots__ = ("db", "key", "kind", "payload", "expire_ms", "idle", "freq")
+    __slots__ = ("db", "key", "kind", "payload", "expire_ms", "idle", "freq", "offset")
 
     def __init__(self, db: int, key: bytes, kind: str, payload: Any, expire_ms: int | None,
-                 idle: int | None, freq: int | None) -> None:
+                 idle: int | None, freq: int | None, offset: int = 0) -> None:
         self.db = db
         self.key = key
         self.kind = kind
@@ -269,6 +269,7 @@ class Record:
         self.expire_ms = expire_ms
         self.idle = idle
         self.freq = freq
+        self.offset = offset
 
 
 def _empty(kind: str, payload: Any) -> bool:
@@ -343,7 +344,7 @@ class RdbFile:
                 if _empty(kind, payload):
                     self.empty_keys_skipped += 1
                 else:
-                    yield Record(dbid, key, kind, payload, expire, idle, freq)
+                    yield Record(dbid, key, kind, payload, expire, idle, freq, start)
                 expire = idle = freq = None
             start = cur.pos
             self._check_trailer(cur)
@@ -379,8 +380,12 @@ def verify_payload(payload: bytes) -> bool:
 
 
 def read_payload(payload: bytes) -> Value:
-    """The value inside a verified DUMP payload; RdbLoadError when malformed."""
-    cur = Cursor(payload, 0, len(payload) - 10)
+    """The value inside a verified DUMP payload; RdbLoadError when malformed.
+
+    As in Redis, the value may run into the footer bytes (they are read from
+    the same buffer), and bytes left after it are ignored.
+    """
+    cur = Cursor(payload, 0, len(payload))
     try:
         rtype = cur.byte()
         value = read_value(cur, rtype)

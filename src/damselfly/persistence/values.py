@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..keyspace.encoding import type_name_of
-
 
 class UnsupportedValue(TypeError):
     """A value damselfly cannot store or serialise (its family is missing)."""
@@ -38,6 +36,7 @@ def kind_of(value: Any) -> str:
         kind = _KINDS.get(type(value))
         if kind is None:
             try:
+                from ..keyspace.encoding import type_name_of
                 kind = type_name_of(value)
             except LookupError:
                 raise UnsupportedValue(f"cannot serialise a {type(value).__name__}") from None
