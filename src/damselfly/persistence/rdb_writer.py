@@ -23,6 +23,7 @@ each chunk, so memory stays flat however large the keyspace.
 from __future__ import annotations
 
 import struct
+import time
 from typing import Any, BinaryIO, Callable, Iterable
 
 from . import format as F
@@ -118,11 +119,12 @@ AccessInfo = Callable[[Any, bytes], bytes]
 def write_keyspace(keyspace: Any, fh: BinaryIO, *, compress: bool = True, checksum: bool = True,
                    now_ms: int, aux: dict[bytes, bytes] | None = None,
                    access: AccessInfo | None = None,
-                   progress: Callable[[int], None] | None = None) -> int:
+                   progress: Callable[[int], None] | None = None, key_delay_us: int = 0) -> int:
     """Write every live key of ``keyspace`` as an RDB image; returns the number of keys.
 
     ``access(db, key)`` returns the IDLE/FREQ record to put before a key (or
-    b""), when the eviction policy wants one.
+    b""), when the eviction policy wants one. ``key_delay_us`` sleeps after
+    each key (Redis's ``rdb-key-save-delay``, so tests can catch a save midway).
     """
     out = RdbWriter(fh, checksum)
     out.write(F.MAGIC + b"%04d" % F.RDB_VERSION)
@@ -154,6 +156,9 @@ def write_keyspace(keyspace: Any, fh: BinaryIO, *, compress: bool = True, checks
                 rtype, body = serialize_value(value, compress)
                 write(prefix + bytes((rtype,)) + enc(key, compress) + body)
             total += 1
+            if key_delay_us > 0:
+                out.flush()
+                time.sleep(key_delay_us / 1e6)
             if progress is not None and not total & 0x3FFF:
                 progress(total)
     out.finish()

@@ -55,7 +55,8 @@ def write_snapshot(keyspace: Any, config: Any, path: str, tmp: str, aux: dict[by
         with fh:
             keys = write_keyspace(keyspace, fh, compress=config.rdbcompression,
                                   checksum=config.rdbchecksum, now_ms=keyspace.clock.now_ms(),
-                                  aux=aux, access=access)
+                                  aux=aux, access=access,
+                                  key_delay_us=getattr(config, "rdb_key_save_delay", 0))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
