@@ -20,12 +20,23 @@ class UnsupportedValue(TypeError):
 _KINDS: dict[type, str] = {bytes: "string"}
 
 
+def _zset_class() -> Any:
+    try:
+        from ..types.zset import ZSet
+    except ImportError:
+        return None
+    return ZSet
+
+
 def _known_classes() -> None:
     from .. import types
-    for name, kind in (("List", "list"), ("Set", "set"), ("Hash", "hash"), ("ZSet", "zset")):
+    for name, kind in (("List", "list"), ("Set", "set"), ("Hash", "hash")):
         cls = getattr(types, name, None)
         if cls is not None:
             _KINDS[cls] = kind
+    zset = _zset_class()
+    if zset is not None:
+        _KINDS[zset] = "zset"
 
 
 def kind_of(value: Any) -> str:
@@ -44,14 +55,15 @@ def kind_of(value: Any) -> str:
 
 
 def zset_items(value: Any) -> Iterable[tuple[bytes, float]]:
-    """(member, score) pairs of a stored sorted set, lowest score first."""
-    items = getattr(value, "rdb_items", None)
-    if items is not None:
-        return items()
-    scores = getattr(value, "scores", None) or getattr(value, "dict", None)
-    if isinstance(scores, dict):
-        return scores.items()
-    raise UnsupportedValue(f"cannot read the members of a {type(value).__name__}")
+    """(member, score) pairs of a stored sorted set, lowest score first.
+
+    A :class:`~damselfly.types.zset.ZSet` keeps ``order``, a sorted list of
+    ``(score, member)``.
+    """
+    order = getattr(value, "order", None)
+    if order is None:
+        raise UnsupportedValue(f"cannot read the members of a {type(value).__name__}")
+    return [(member, score) for score, member in order]
 
 
 def _limit(config: Any, name: str, default: int) -> int:
@@ -78,13 +90,13 @@ def build(kind: str, payload: Any, config: Any) -> Any:
 
 
 def _build_zset(pairs: list[tuple[bytes, float]], config: Any) -> Any:
-    try:
-        from .. import types
-        zset_class = getattr(types, "ZSet")
-    except (ImportError, AttributeError):
-        raise UnsupportedValue("sorted sets are not supported yet (no ZSet class)") from None
-    from_pairs = getattr(zset_class, "from_pairs", None)
-    if from_pairs is not None:
-        return from_pairs(pairs, _limit(config, "zset_max_listpack_entries", 128),
-                          _limit(config, "zset_max_listpack_value", 64))
-    raise UnsupportedValue("sorted sets are not supported yet (ZSet has no from_pairs)")
+    """Redis loads every sorted set as a skiplist, then converts it to a listpack if it fits."""
+    zset_class = _zset_class()
+    if zset_class is None:
+        raise UnsupportedValue("sorted sets are not supported yet (no ZSet class)")
+    zset = zset_class(listpack=False)
+    for member, score in pairs:
+        zset.insert(member, score, 0, 0)
+    zset.fit_listpack(_limit(config, "zset_max_listpack_entries", 128),
+                      _limit(config, "zset_max_listpack_value", 64))
+    return zset
