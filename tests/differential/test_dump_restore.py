@@ -7,7 +7,7 @@ import redis
 from damselfly.persistence.crc64 import crc64
 
 from .conftest import Pair
-from .persistence_data import assert_same, dataset, fill_redis, on_loop, snapshot_redis, snapshot_state
+from .test_persistence_data import assert_same, dataset, fill_redis, on_loop, snapshot_redis, snapshot_state
 
 pytestmark = pytest.mark.differential
 

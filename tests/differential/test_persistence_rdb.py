@@ -14,7 +14,7 @@ import pytest
 from damselfly import Server
 
 from ..conftest import free_port
-from .persistence_data import (assert_same, dataset, fill_redis, fill_state, on_loop, snapshot_dataset,
+from .test_persistence_data import (assert_same, dataset, fill_redis, fill_state, on_loop, snapshot_dataset,
                                snapshot_redis, snapshot_state)
 
 pytestmark = pytest.mark.differential

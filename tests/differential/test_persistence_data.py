@@ -1,4 +1,4 @@
-"""A varied dataset for the persistence differential tests, and key-by-key comparison.
+"""Shared by the persistence differential tests (no tests here): a varied dataset and key-by-key comparison.
 
 The same dataset is created in redis-server (with commands) and in damselfly
 (as stored values, so these tests do not depend on other families'
