@@ -26,11 +26,15 @@ def on_loop(server: Server, fn: Callable[[Any], Any]) -> Any:
     def run() -> None:
         try:
             box.append(fn(server.state))
+        except BaseException as exc:  # re-raised in the test thread
+            box.append(exc)
         finally:
             done.set()
 
     server._loop.call_soon_threadsafe(run)  # type: ignore[union-attr]
     assert done.wait(5)
+    if isinstance(box[0], BaseException):
+        raise box[0]
     return box[0]
 
 
@@ -197,3 +201,23 @@ def test_dump_and_restore(start_server: Any, conn_factory: Any, tmp_path: Path) 
     assert c.command("RESTORE", "u", "0", payload, "IDLETIME", "100") == b"+OK\r\n"
     idle = on_loop(srv, lambda st: st.keyspace.lru_clock - st.keyspace.dbs[0].lru[b"u"])
     assert 99 <= idle <= 101
+
+
+def test_debug_reload_function_and_idle_times(start_server: Any, conn_factory: Any, tmp_path: Path) -> None:
+    from damselfly.persistence.service import debug_reload, on_flushall
+    srv = start_server(dir=str(tmp_path), maxmemory_policy="allkeys-lru")
+    c = conn_factory(srv)
+    c.command("SET", "a", "1")
+    c.command("SET", "b", "2")
+    on_loop(srv, lambda st: st.keyspace.dbs[0].lru.__setitem__(b"a", st.keyspace.lru_clock - 500))
+    on_loop(srv, lambda st: debug_reload(st))
+    assert c.command("GET", "b") == b"$1\r\n2\r\n"
+    idle = on_loop(srv, lambda st: st.keyspace.lru_clock - st.keyspace.dbs[0].lru[b"a"])
+    assert 499 <= idle <= 501  # IDLE records are written under LRU policies and read back
+    (tmp_path / "dump.rdb").write_bytes(b"REDIS0010garbage")
+    from damselfly.errors import CommandError
+    with pytest.raises(CommandError, match="Error trying to load the RDB dump"):
+        on_loop(srv, lambda st: debug_reload(st, save=False))
+    on_loop(srv, lambda st: st.config.set("save", "3600 1"))
+    on_loop(srv, on_flushall)
+    assert keys_in(tmp_path / "dump.rdb") == {}

@@ -49,8 +49,13 @@ def load_image(data: bytes, keyspace: Any, config: Any, verify_checksum: bool = 
             raise RdbLoadError(str(exc), rec.offset) from None
         if rec.expire_ms is not None:
             db.set_expire(rec.key, rec.expire_ms)
-        if rec.idle is not None and not getattr(keyspace, "lfu", False):
-            db.lru[rec.key] = getattr(keyspace, "lru_clock", now // 1000) - rec.idle
+        lfu = getattr(keyspace, "lfu", False)
+        clock = getattr(keyspace, "lru_clock", now // 1000)
+        if rec.idle is not None and not lfu:
+            db.lru[rec.key] = clock - rec.idle
+        elif rec.freq is not None and lfu:
+            from ..keyspace.lfu import minutes
+            db.lru[rec.key] = (minutes(clock) << 8) | rec.freq
         stats.keys_loaded += 1
     stats.aux = rdb.aux
     stats.empty_keys_skipped = rdb.empty_keys_skipped

@@ -19,6 +19,7 @@ from .. import __version__
 from . import snapshot
 from .loader import LoadStats, load_image
 from .rdb_reader import RdbLoadError
+from .format import encode_length
 from .savepoints import due_point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,6 +132,27 @@ class Persistence:
             b"damselfly-ver": __version__.encode(),
         }
 
+    def _access(self) -> Any:
+        """The IDLE (LRU policies) or FREQ (LFU policies) record writer, as ``rdbSaveKeyValuePair``."""
+        policy = self.state.config.maxmemory_policy
+        ks = self.state.keyspace
+        clock = getattr(ks, "lru_clock", int(time.time()))
+        if "lru" in policy:
+            def idle(db: Any, key: bytes) -> bytes:
+                last = db.lru.get(key)
+                return b"" if last is None else b"\xf8" + encode_length(max(0, clock - last))
+            return idle
+        if "lfu" in policy:
+            from ..keyspace.lfu import decayed_counter, minutes
+            now = minutes(clock)
+            decay = getattr(ks, "lfu_decay_time", 1)
+
+            def freq(db: Any, key: bytes) -> bytes:
+                word = db.lru.get(key)
+                return b"" if word is None else b"\xf9" + bytes((decayed_counter(word, now, decay),))
+            return freq
+        return None
+
     def refresh_write_error(self) -> None:
         """Redis's ``writeCommandsDeniedByDiskError`` for RDB, cached for the dispatcher."""
         cfg = self.state.config
@@ -155,7 +177,7 @@ class Persistence:
         dirty = state.keyspace.dirty
         self.rdb_saves += 1  # Redis counts attempts, failed ones included
         try:
-            snapshot.write_snapshot(state.keyspace, state.config, path, tmp, self._aux())
+            snapshot.write_snapshot(state.keyspace, state.config, path, tmp, self._aux(), self._access())
         except OSError as exc:
             log.warning("%s", exc.strerror or exc)
             raise SaveError(str(exc.strerror or exc)) from None
@@ -171,12 +193,13 @@ class Persistence:
         self.dirty_before_bgsave = state.keyspace.dirty
         self.last_bgsave_try = time.time()
         aux = self._aux()
+        access = self._access()
         keyspace, config = state.keyspace, state.config
         self.rdb_saves += 1
 
         def body() -> None:
             snapshot.write_snapshot(keyspace, config, path,
-                                    snapshot.temp_path(os.path.dirname(path), os.getpid()), aux)
+                                    snapshot.temp_path(os.path.dirname(path), os.getpid()), aux, access)
 
         try:
             pid = snapshot.fork_writer(body, self._listening_fds())
@@ -326,6 +349,39 @@ class Persistence:
                 raise RdbLoadError(f"no dump file at {self.path}", 0)
         finally:
             ks.dirty = dirty if not save else 0
+
+
+def debug_reload(state: "ServerState", save: bool = True, flush: bool = True) -> None:
+    """DEBUG RELOAD [NOSAVE] [NOFLUSH] for the DEBUG command: raises CommandError with Redis's texts."""
+    from ..errors import CommandError
+    p: Persistence = state.extensions["persistence"]
+    try:
+        p.reload(save=save, flush=flush)
+    except SaveError:
+        raise CommandError("ERR") from None
+    except (RdbLoadError, OSError) as exc:
+        log.warning("Error trying to load the RDB dump: %s", exc)
+        raise CommandError("ERR Error trying to load the RDB dump") from None
+
+
+def on_flushall(state: "ServerState") -> None:
+    """What FLUSHALL owes persistence (Redis 7.0's ``flushAllDataAndResetRDB``).
+
+    Call after emptying the databases: a running BGSAVE is killed (its image
+    is stale), and with save points configured the empty dataset is saved at
+    once, leaving ``dirty`` as it was so the flush still counts as a change.
+    """
+    p: Persistence | None = state.extensions.get("persistence")
+    if p is None:
+        return
+    p.kill_child()
+    if state.config.save:
+        dirty = state.keyspace.dirty
+        try:
+            p.save()
+        except SaveError:
+            pass
+        state.keyspace.dirty = dirty
 
 
 def install(state: "ServerState") -> Persistence:
