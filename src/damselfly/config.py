@@ -223,9 +223,22 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
          doc="batch control-path replies (pub/sub, MONITOR, invalidations) when 2+ wait"),
     _opt("async-dispatch-quota", "100", _UINT,
          doc="control messages drained per turn of a connection (0 = no limit)"),
+    _opt("hash-max-listpack-entries", "512", _UINT,
+         doc="a hash with more fields is reported as hashtable (OBJECT ENCODING, HSCAN)"),
+    _opt("hash-max-listpack-value", "64", _parse_memory_in(0, 2**63 - 1),
+         doc="a hash with a longer field or value is reported as hashtable"),
+    _opt("set-max-intset-entries", "512", _UINT,
+         doc="an all-integer set with more members is reported as hashtable"),
+    _opt("list-max-listpack-size", "-2", _parse_int_in(-(2**31), 2**31 - 1),
+         doc="accepted for compatibility; lists are deques"),
+    _opt("list-compress-depth", "0", _parse_int_in(0, 2**31 - 1),
+         doc="accepted for compatibility; lists are never compressed"),
 ]}
 
-ALIASES = {"slave-output-buffer-limit": "client-output-buffer-limit"}
+ALIASES = {"slave-output-buffer-limit": "client-output-buffer-limit",
+           "hash-max-ziplist-entries": "hash-max-listpack-entries",
+           "hash-max-ziplist-value": "hash-max-listpack-value",
+           "list-max-ziplist-size": "list-max-listpack-size"}
 
 
 def canonical(name: str) -> str:

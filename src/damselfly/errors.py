@@ -109,3 +109,27 @@ def subscribed_context(name: str) -> str:
         f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
         "PING / QUIT / RESET are allowed in this context"
     )
+
+
+# Hashes, lists, sets, blocking commands
+INVALID_CURSOR = "ERR invalid cursor"
+OUT_OF_RANGE = "ERR value is out of range"
+INDEX_OUT_OF_RANGE = "ERR index out of range"
+HASH_NOT_INTEGER = "ERR hash value is not an integer"
+HASH_NOT_FLOAT = "ERR hash value is not a float"
+NAN_OR_INFINITY = "ERR value is NaN or Infinity"
+NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
+NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
+COUNT_NOT_POSITIVE = "ERR count should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+LPOS_RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                  "second ... or use negative to start from the end of the list")
+LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
+LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
+UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+
+def value_range(lo: int, hi: int) -> str:
+    """``getRangeLongFromObjectOrReply`` without a custom message."""
+    return f"ERR value is out of range, value must between {lo} and {hi}"

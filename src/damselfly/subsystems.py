@@ -15,3 +15,5 @@ def install(state: ServerState) -> None:
     transactions.install(state)
     from .persistence import service as persistence  # SAVE/BGSAVE, save points, shutdown save
     persistence.install(state)
+    from . import blocking  # BLPOP & co: clients blocked on keys, served after each command
+    blocking.install(state)
