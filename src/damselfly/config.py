@@ -223,6 +223,12 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
          doc="batch control-path replies (pub/sub, MONITOR, invalidations) when 2+ wait"),
     _opt("async-dispatch-quota", "100", _UINT,
          doc="control messages drained per turn of a connection (0 = no limit)"),
+    _opt("zset-max-listpack-entries", "128", _UINT,
+         doc="a zset with more members is skiplist-encoded (OBJECT ENCODING)"),
+    _opt("zset-max-listpack-value", "64", _parse_memory_in(0, 2**63 - 1),
+         doc="a zset with a longer member is skiplist-encoded"),
+    _opt("hll-sparse-max-bytes", "3000", _parse_memory_in(0, 2**63 - 1),
+         doc="a sparse HyperLogLog growing past this many bytes turns dense"),
     _opt("hash-max-listpack-entries", "512", _UINT,
          doc="a hash with more fields is reported as hashtable (OBJECT ENCODING, HSCAN)"),
     _opt("hash-max-listpack-value", "64", _parse_memory_in(0, 2**63 - 1),
@@ -239,6 +245,10 @@ ALIASES = {"slave-output-buffer-limit": "client-output-buffer-limit",
            "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size"}
+
+ALIASES.update({"zset-max-ziplist-entries": "zset-max-listpack-entries",
+                "zset-max-ziplist-value": "zset-max-listpack-value"})
+
 
 
 def canonical(name: str) -> str:

@@ -41,6 +41,34 @@ SAME_OBJECT = "ERR source and destination objects are the same"
 COUNT_NEGATIVE = "ERR value is out of range, must be positive"
 BUSYKEY = "BUSYKEY Target key name already exists."
 
+# Sorted sets, bitmaps, HyperLogLog, SORT
+MIN_MAX_NOT_FLOAT = "ERR min or max is not a float"
+MIN_MAX_NOT_LEX = "ERR min or max not valid string range item"
+SCORE_NAN = "ERR resulting score is not a number (NaN)"
+WEIGHT_NOT_FLOAT = "ERR weight value is not a float"
+ZADD_XX_NX = "ERR XX and NX options at the same time are not compatible"
+ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"
+ZADD_INCR_PAIR = "ERR INCR option supports a single increment-element pair"
+LIMIT_NEEDS_BY = ("ERR syntax error, LIMIT is only supported in combination with either "
+                  "BYSCORE or BYLEX")
+WITHSCORES_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+BIT_NOT_INTEGER = "ERR bit is not an integer or out of range"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BITOP_NOT_ONE_KEY = "ERR BITOP NOT must be called with a single source key."
+BIT_ARG_ZERO_ONE = "ERR The bit argument must be 1 or 0."
+BITFIELD_TYPE = ("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is "
+                 "not supported but i64 is.")
+BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
+BITFIELD_RO_WRITE = "ERR BITFIELD_RO only supports the GET subcommand"
+HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
+SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
+SORT_BY_CLUSTER = "ERR BY option of SORT denied in Cluster mode."
+
+
+def at_least_one_key(command: str) -> str:
+    return f"ERR at least 1 input key is needed for '{command}' command"
+
 
 def unknown_command(name: bytes, args: list[bytes]) -> str:
     """Redis quotes the first arguments, each cut to 128 bytes, total cut near 128."""

@@ -22,6 +22,7 @@ value               RESP3               RESP2
 ``BigNumber``       ``(`` big number    ``$`` bulk
 ``Verbatim``        ``=`` verbatim      ``$`` bulk of the text only
 ``Raw``             the bytes as given  same
+``Pairs``           ``*`` of ``*2``     one flat ``*`` array (WITHSCORES)
 ==================  ==================  =====================================
 """
 from __future__ import annotations
@@ -45,6 +46,16 @@ class Raw(bytes):
 
 class Push(list):
     """An out-of-band push (pub/sub messages, invalidations, MONITOR in RESP3)."""
+
+    __slots__ = ()
+
+
+class Pairs(list):
+    """``(a, b)`` tuples: RESP3 an array of 2-element arrays, RESP2 one flat array.
+
+    Redis answers ZRANGE ... WITHSCORES (and every other WITHSCORES reply) so:
+    nested pairs keep the order that a RESP3 map would not promise.
+    """
 
     __slots__ = ()
 
@@ -235,6 +246,27 @@ def _make_encoder(resp3: bool) -> Callable[[Any, list[bytes]], None]:
         def e_verbatim(v: Verbatim, out: list[bytes]) -> None:
             _bulk(v.text, out)
 
+    if resp3:
+        def e_pairs(v: list, out: list[bytes]) -> None:
+            out.append(b"*%d\r\n" % len(v))
+            for a, b in v:
+                out.append(b"*2\r\n")
+                if type(a) is bytes and len(a) < 16384:
+                    out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+                else:
+                    enc(a, out)
+                enc(b, out)
+    else:
+        def e_pairs(v: list, out: list[bytes]) -> None:
+            out.append(b"*%d\r\n" % (2 * len(v)))
+            for a, b in v:
+                if type(a) is bytes and len(a) < 16384:
+                    out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+                else:
+                    enc(a, out)
+                enc(b, out)
+
+    table[Pairs] = e_pairs
     table.update({
         bytes: e_bytes, str: e_str, Simple: e_simple, int: e_int, bool: e_bool,
         float: e_float, type(None): e_none, _NullArray: e_null_array,
