@@ -215,6 +215,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("maxmemory", "0", _parse_memory_in(0, 2**63 - 1)),
     _opt("maxmemory-policy", "noeviction", _parse_enum(*_POLICIES)),
     _opt("maxmemory-samples", "5", _parse_int_in(1, 64)),
+    _opt("lfu-log-factor", "10", _parse_int_in(0, 2**31 - 1)),
+    _opt("lfu-decay-time", "1", _parse_int_in(0, 2**31 - 1)),
     _opt("lazyfree-lazy-user-flush", "no", _parse_bool, _fmt_bool),
     _opt("daemonize", "no", _parse_bool, _fmt_bool, mutable=False),
     _opt("pidfile", "", str, mutable=False),

@@ -161,3 +161,28 @@ UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 def value_range(lo: int, hi: int) -> str:
     """``getRangeLongFromObjectOrReply`` without a custom message."""
     return f"ERR value is out of range, value must between {lo} and {hi}"
+
+# Strings and generic keys
+DECR_OVERFLOW = "ERR decrement would overflow"
+LCS_WRONGTYPE = "ERR The specified keys must contain string values"
+LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX."
+LCS_TOO_BIG = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_LT_CONFLICT = "ERR GT and LT options at the same time are not compatible"
+SWAPDB_FIRST = "ERR invalid first DB index"
+SWAPDB_SECOND = "ERR invalid second DB index"
+LFU_NOT_SELECTED = ("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+                    "Please note that when switching between policies at runtime LRU and LFU data "
+                    "will take some time to adjust.")
+LFU_SELECTED = ("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+                "when switching between policies at runtime LRU and LFU data will take some time "
+                "to adjust.")
+
+
+def invalid_expire(command: str) -> str:
+    return INVALID_EXPIRE.format(command)
+
+
+def unsupported_option(option: bytes) -> str:
+    # Redis prints the option with %s: the text stops at a NUL byte.
+    return f"ERR Unsupported option {_clip(option.split(bytes(1), 1)[0])}"

@@ -17,3 +17,5 @@ def install(state: ServerState) -> None:
     persistence.install(state)
     from . import blocking  # BLPOP & co: clients blocked on keys, served after each command
     blocking.install(state)
+    from .commands import keys  # SCAN cursors, RANDOMKEY sampling, LFU switch
+    keys.install(state)

@@ -19,6 +19,7 @@ import heapq
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .clock import Clock, SystemClock
+from .lfu import lfu_created, lfu_touch
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -62,6 +63,14 @@ class Keyspace:
         self.expired_stale_perc = 0.0
         self.keyspace_hits = 0
         self.keyspace_misses = 0
+        # Access clock for OBJECT IDLETIME/FREQ: seconds, refreshed by the cron
+        # (active_expire_cycle) so a lookup reads one attribute, as Redis's
+        # cached ``server.lruclock``. ``lfu`` is on under a *-lfu maxmemory-policy;
+        # ``db.lru`` then holds Redis's (minutes << 8 | counter) words instead.
+        self.lru_clock = self.clock.now_ms() // 1000
+        self.lfu = False
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
 
     def add_listener(self, fn: ChangeListener) -> None:
         if fn not in self.listeners:
@@ -74,7 +83,7 @@ class Keyspace:
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange contents; database objects keep their index."""
         da, db = self.dbs[a], self.dbs[b]
-        for attr in ("data", "expires", "_heap", "lru"):
+        for attr in ("data", "expires", "_heap", "lru", "str_encodings"):
             va, vb = getattr(da, attr), getattr(db, attr)
             setattr(da, attr, vb)
             setattr(db, attr, va)
@@ -82,6 +91,7 @@ class Keyspace:
     def active_expire_cycle(self, budget_keys: int = 2000) -> int:
         """Reclaim up to ``budget_keys`` expired keys over all databases."""
         now = self.clock.now_ms()
+        self.lru_clock = now // 1000
         done = 0
         for db in self.dbs:
             if db.expires:
@@ -94,7 +104,7 @@ class Keyspace:
 class Database:
     """One numbered database: ``data`` maps key to value; ``expires`` to a ms deadline."""
 
-    __slots__ = ("index", "keyspace", "data", "expires", "_heap", "lru")
+    __slots__ = ("index", "keyspace", "data", "expires", "_heap", "lru", "str_encodings")
 
     def __init__(self, index: int, keyspace: Keyspace) -> None:
         self.index = index
@@ -104,13 +114,38 @@ class Database:
         self._heap: list[tuple[int, bytes]] = []
         # Last access per key, in seconds (OBJECT IDLETIME, LRU eviction).
         self.lru: dict[bytes, int] = {}
+        # key -> (the exact value object, its OBJECT ENCODING) for the few string
+        # values whose encoding is not the one their bytes imply (APPEND and
+        # SETRANGE make "raw" strings, INCRBYFLOAT an "embstr" integer); see
+        # keyspace/encoding.py. Empty unless such commands ran.
+        self.str_encodings: dict[bytes, tuple[bytes, str]] = {}
 
     def __len__(self) -> int:
         return len(self.data)
 
     # -- reads -------------------------------------------------------------
     def lookup(self, key: bytes) -> Any:
-        """The live value of ``key`` or None; expires it lazily if due."""
+        """The live value of ``key`` or None; expires it lazily if due.
+
+        Records the access for OBJECT IDLETIME/FREQ (Redis's ``lookupKey``
+        without LOOKUP_NOTOUCH): one dict store of a cached clock value.
+        """
+        value = self.data.get(key)
+        if value is not None:
+            if self.expires:
+                deadline = self.expires.get(key)
+                if deadline is not None and deadline <= self.keyspace.clock.now_ms():
+                    self._expire(key)
+                    return None
+            ks = self.keyspace
+            if ks.lfu:
+                lfu_touch(self, key)
+            else:
+                self.lru[key] = ks.lru_clock
+        return value
+
+    def peek(self, key: bytes) -> Any:
+        """:meth:`lookup` without recording an access (TYPE, TTL, EXISTS, OBJECT...)."""
         value = self.data.get(key)
         if value is not None and self.expires:
             deadline = self.expires.get(key)
@@ -118,6 +153,27 @@ class Database:
                 self._expire(key)
                 return None
         return value
+
+    def peek_read(self, key: bytes, notify: bool = True) -> Any:
+        """:meth:`peek` counting hits/misses, and a keymiss event unless ``notify`` is false."""
+        value = self.peek(key)
+        ks = self.keyspace
+        if value is None:
+            ks.keyspace_misses += 1
+            if notify and ks.listeners:
+                for fn in ks.listeners:
+                    fn(self, key, "keymiss", NotifyKind.KEY_MISS)
+        else:
+            ks.keyspace_hits += 1
+        return value
+
+    def touch(self, key: bytes) -> None:
+        """Record an access to a live ``key`` without looking it up."""
+        ks = self.keyspace
+        if ks.lfu:
+            lfu_touch(self, key)
+        else:
+            self.lru[key] = ks.lru_clock
 
     def lookup_read(self, key: bytes) -> Any:
         """:meth:`lookup` that also counts keyspace hits/misses (read commands)."""
@@ -160,6 +216,13 @@ class Database:
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
+        ks = self.keyspace
+        if ks.lfu:
+            lfu_created(self, key)
+        else:
+            self.lru[key] = ks.lru_clock
+        if self.str_encodings:
+            self.str_encodings.pop(key, None)
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key`` if it is live; True if it was."""
@@ -169,6 +232,8 @@ class Database:
         if self.expires:
             self.expires.pop(key, None)
         self.lru.pop(key, None)
+        if self.str_encodings:
+            self.str_encodings.pop(key, None)
         return True
 
     def set_expire(self, key: bytes, deadline_ms: int) -> None:
@@ -186,6 +251,7 @@ class Database:
         self.expires = {}
         self._heap = []
         self.lru = {}
+        self.str_encodings = {}
 
     def changed(self, key: bytes, event: str, kind: int) -> None:
         """The single change hook: WATCH, tracking and notifications hang off it."""
@@ -200,6 +266,8 @@ class Database:
         del self.data[key]
         del self.expires[key]
         self.lru.pop(key, None)
+        if self.str_encodings:
+            self.str_encodings.pop(key, None)
         ks = self.keyspace
         ks.expired_keys += 1
         self.changed(key, "expired", NotifyKind.EXPIRED)
