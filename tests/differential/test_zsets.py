@@ -382,3 +382,71 @@ def test_zscan_big_iteration(pair):
     ours = scan_all(pair.ours, "big", "COUNT", "17")
     assert len(ours) == 300
     assert ours == scan_all(pair.theirs, "big")
+
+
+@pytest.mark.parametrize("resp3", [False, True])
+def test_blocking_pops_without_blocking(pair, resp3):
+    if resp3:
+        pair.ours.command("HELLO", "3")
+        pair.theirs.command("HELLO", "3")
+    _fill(pair, "z1", 3)
+    _fill(pair, "z2", 3)
+    pair.check("SET", "s", "x")
+    for cmd in (["BZPOPMIN", "nokey", "z2", "0"], ["BZPOPMAX", "z1", "0.01"], ["BZPOPMIN", "z1", "x"],
+                ["BZPOPMIN", "z1", "-1"], ["BZPOPMIN", "s", "z1", "0"], ["BZPOPMIN", "nokey", "s", "0"],
+                ["BZMPOP", "0", "2", "nokey", "z1", "MIN", "COUNT", "5"], ["BZMPOP", "0", "1", "z2", "MAX"],
+                ["BZMPOP", "x", "1", "z2", "MAX"], ["BZMPOP", "0", "0", "z2", "MAX"], ["BZMPOP", "-1", "1", "z2", "MAX"],
+                ["BZMPOP", "x", "0", "z2", "MAX"], ["BZMPOP", "0", "1", "z2", "MAX", "COUNT", "0"],
+                ["BZMPOP", "0", "1", "s", "MIN"], ["BZPOPMIN", "nokey", "0.01"], ["BZMPOP", "0.01", "1", "nokey", "MIN"],
+                ["MULTI"], ["BZPOPMIN", "nokey", "0"], ["BZMPOP", "0", "1", "nokey", "MIN"], ["EXEC"]):
+        pair.check(*cmd)
+
+
+def _events(pair, commands):
+    """(event, key) pairs each server publishes on ``__keyevent@0__:*`` while running ``commands``."""
+    from tests.resp import RawConnection
+    subs = []
+    for conn in (pair.ours, pair.theirs):
+        conn.command("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        host, port = conn.sock.getpeername()[:2]
+        sub = RawConnection(host, port)
+        sub.command("PSUBSCRIBE", "__keyevent@0__:*")
+        subs.append(sub)
+    try:
+        for cmd in commands:
+            pair.check(*cmd)
+        result = []
+        for sub in subs:
+            sub.send(b"*1\r\n$4\r\nPING\r\n")
+            events = []
+            while True:
+                frame = parse(sub.read_reply())
+                if frame[0] == b"pong":
+                    break
+                events.append((frame[2].split(b":", 1)[1], frame[3]))
+            result.append(events)
+        return result
+    finally:
+        for conn in (pair.ours, pair.theirs):
+            conn.command("CONFIG", "SET", "notify-keyspace-events", "")
+        for sub in subs:
+            sub.close()
+
+
+def test_keyspace_events(pair):
+    ours, theirs = _events(pair, [
+        ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "1", "a"], ["ZADD", "z", "NX", "5", "a"],
+        ["ZADD", "z", "INCR", "1", "a"], ["ZINCRBY", "z", "1", "b"], ["ZREM", "z", "nope"], ["ZREM", "z", "a"],
+        ["ZADD", "z", "4", "d", "5", "e"], ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZREMRANGEBYSCORE", "z", "3", "3"],
+        ["ZADD", "l", "0", "a", "0", "b"], ["ZREMRANGEBYLEX", "l", "-", "+"], ["ZPOPMIN", "z"], ["ZPOPMAX", "z", "5"],
+        ["ZADD", "z", "1", "a", "2", "b"], ["ZRANGESTORE", "d", "z", "0", "-1"], ["ZRANGESTORE", "d", "nokey", "0", "-1"],
+        ["ZUNIONSTORE", "u", "1", "z"], ["ZINTERSTORE", "u", "1", "z"], ["ZDIFFSTORE", "u", "1", "z"],
+        ["ZDIFFSTORE", "u", "2", "z", "z"], ["ZMPOP", "1", "z", "MIN"], ["BZPOPMAX", "z", "0"],
+        ["SETBIT", "b", "3", "1"], ["SETBIT", "b", "3", "1"], ["BITFIELD", "b", "GET", "u8", "0"],
+        ["BITFIELD", "b", "INCRBY", "u8", "0", "1"], ["BITOP", "NOT", "b2", "b"], ["BITOP", "AND", "b2", "nokey"],
+        ["PFADD", "h", "a"], ["PFADD", "h", "a"], ["PFCOUNT", "h"], ["PFMERGE", "h2", "h"],
+        ["BITFIELD", "nb", "OVERFLOW", "FAIL", "SET", "u8", "0", "999"], ["EXISTS", "nb"],
+        ["BITFIELD", "nb", "SET", "u8", "0", "0"], ["BITFIELD", "nb", "SET", "u8", "0", "7"],
+        ["BITFIELD", "nb", "SET", "u8", "100", "0"], ["SETBIT", "nb", "0", "0"], ["SETBIT", "nb", "5000", "0"],
+    ])
+    assert "\n".join(map(repr, ours)) == "\n".join(map(repr, theirs))

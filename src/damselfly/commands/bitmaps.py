@@ -88,11 +88,15 @@ def setbit(client: "Client", argv: list[bytes]) -> Any:
     value = _write_string(db, key)
     byte = offset >> 3
     buf = _grown(value, byte + 1)
+    dirty = value is None or len(buf) != len(value)
     shift = 7 - (offset & 7)
     old = (buf[byte] >> shift) & 1
-    buf[byte] = (buf[byte] & ~(1 << shift)) | (on << shift)
-    _store_raw(db, key, buf, value is not None)
-    db.changed(key, "setbit", _STRING)
+    if dirty or old != on:
+        buf[byte] = (buf[byte] & ~(1 << shift)) | (on << shift)
+        _store_raw(db, key, buf, value is not None)
+        db.changed(key, "setbit", _STRING)
+    else:
+        mark_raw(db, key, value)  # dbUnshareStringValue: even an unchanged string turns raw
     return old
 
 
@@ -408,6 +412,8 @@ def _bitfield(client: "Client", argv: list[bytes], readonly_command: bool) -> An
         raise CommandError(errors.BITFIELD_RO_WRITE)
     value = _write_string(db, key)
     buf = _grown(value, (highest >> 3) + 1)
+    dirty = value is None or len(buf) != len(value)
+    changes = 0
     out: list[int | None] = []
     for opcode, offset, signed, bits, arg, kind in ops:
         if opcode == GET:
@@ -433,8 +439,14 @@ def _bitfield(client: "Client", argv: list[bytes], readonly_command: bool) -> An
         else:
             out.append(reply)
             set_field(buf, offset, bits, new)
-    _store_raw(db, key, buf, value is not None)
-    db.changed(key, "setbit", _STRING)
+            if dirty or old != new:
+                changes += 1
+    if dirty or changes:
+        _store_raw(db, key, buf, value is not None)
+    else:
+        mark_raw(db, key, value)  # type: ignore[arg-type]
+    if changes:
+        db.changed(key, "setbit", _STRING)
     return out
 
 

@@ -23,6 +23,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import errors
+from ..blocking import block, parse_timeout
 from ..errors import CommandError
 from ..keyspace import NotifyKind
 from ..keyspace.encoding import register_type
@@ -959,3 +960,70 @@ def zscan(client: "Client", argv: list[bytes]) -> Any:
             out.append(_g17(scores[member]))
     return [b"%d" % cursor, out]
 
+
+
+# -- blocking pops ---------------------------------------------------------------------------
+
+def _served_zset(client: "Client") -> tuple[bytes, ZSet] | None:
+    """The ready key a blocked client is offered, if it now holds a non-empty zset."""
+    key = client.blocked.key
+    value = client.db.lookup(key)
+    if type(value) is not ZSet or not value.scores:
+        return None  # Redis leaves the client blocked (wrong type or still empty)
+    return key, value
+
+
+def _bzpop(client: "Client", argv: list[bytes], maximum: bool) -> Any:
+    """``blockingGenericZpopCommand`` for BZPOPMIN/BZPOPMAX: reply ``[key, member, score]``."""
+    timeout = parse_timeout(argv[-1])
+    keys = argv[1:-1]
+    found = _first_nonempty(client.db, keys)
+    if found is not None:
+        return _bzpop_reply(client, found[0], found[1], maximum)
+
+    def serve(waiter: "Client") -> Any:
+        ready = _served_zset(waiter)
+        return None if ready is None else _bzpop_reply(waiter, ready[0], ready[1], maximum)
+    return block(client, keys, timeout, serve, NULL_ARRAY)
+
+
+def _first_nonempty(db: "Database", keys: Iterable[bytes]) -> tuple[bytes, ZSet] | None:
+    for key in keys:
+        zs = write_zset(db, key)
+        if zs is not None and zs.scores:
+            return key, zs
+    return None
+
+
+def _bzpop_reply(client: "Client", key: bytes, zs: ZSet, maximum: bool) -> list[Any]:
+    member, score = pop_from(client, key, zs, 1, maximum)[0]
+    return [key, member, score]
+
+
+@group.command("bzpopmin", -3, "write noscript blocking fast", keys=(1, -2, 1),
+               acl="write sortedset fast blocking", since="5.0.0")
+def bzpopmin(client: "Client", argv: list[bytes]) -> Any:
+    """Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"""
+    return _bzpop(client, argv, False)
+
+
+@group.command("bzpopmax", -3, "write noscript blocking fast", keys=(1, -2, 1),
+               acl="write sortedset fast blocking", since="5.0.0")
+def bzpopmax(client: "Client", argv: list[bytes]) -> Any:
+    """Remove and return the member with the highest score from one or more sorted sets, or block until one is available"""
+    return _bzpop(client, argv, True)
+
+
+@group.command("bzmpop", -5, "write blocking movablekeys", acl="write sortedset slow blocking", since="7.0.0")
+def bzmpop(client: "Client", argv: list[bytes]) -> Any:
+    """Remove and return members with scores in a sorted set or block until one is available"""
+    keys, maximum, count = parse_mpop(argv, 2)
+    timeout = parse_timeout(argv[1])
+    found = _first_nonempty(client.db, keys)
+    if found is not None:
+        return mpop_reply(client, found[0], found[1], maximum, count)
+
+    def serve(waiter: "Client") -> Any:
+        ready = _served_zset(waiter)
+        return None if ready is None else mpop_reply(waiter, ready[0], ready[1], maximum, count)
+    return block(client, keys, timeout, serve, NULL_ARRAY)
