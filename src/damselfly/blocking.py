@@ -206,8 +206,8 @@ class BlockingRegistry:
                     if not waiters:
                         continue
                     index, key = entry
-                    db = dbs[index]
-                    if db.lookup(key) is None:
+                    data = dbs[index].data
+                    if key not in data:  # serve() looks it up properly (expiry, type)
                         continue
                     for client in list(waiters):
                         state = client.blocked
@@ -229,7 +229,7 @@ class BlockingRegistry:
                         self._forget(client)
                         self.total_served += 1
                         resumed.append((client, reply))
-                        if db.lookup(key) is None:
+                        if key not in data:
                             break
                 # Replies go out once the batch is served, so a resumed client's
                 # pipelined commands run after the clients served before it (Redis
