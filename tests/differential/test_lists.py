@@ -221,3 +221,26 @@ def test_emptied_list_loses_its_ttl(pair: Pair) -> None:
         ("RPUSH", "l", "a"), ("EXPIRE", "l", "100"), ("RPUSH", "l", "b"), ("TTL", "l"),
         ("LPOP", "l", "2"), ("RPUSH", "l", "c"), ("TTL", "l"),
     ])
+
+
+@pytest.mark.parametrize("grow", [
+    ("RPUSH", "l", *["v"] * 200), ("LPUSH", "l", *[str(i) for i in range(200)]),
+])
+def test_long_lists_keep_ttl_and_order(pair: Pair, grow: tuple) -> None:
+    pair.check_all([
+        ("RPUSH", "l", "a", "b"), ("EXPIRE", "l", "100"), grow, ("TTL", "l"), ("LLEN", "l"),
+        ("LRANGE", "l", "0", "4"), ("LRANGE", "l", "-3", "-1"), ("LINDEX", "l", "100"),
+        ("LPOP", "l", "150"), ("RPOP", "l", "3"), ("LRANGE", "l", "0", "-1"), ("TTL", "l"),
+    ])
+
+
+def test_lists_growing_past_the_short_form_through_every_command(pair: Pair) -> None:
+    pair.check("RPUSH", "src", *[str(i) for i in range(130)])
+    pair.check("RPUSH", "dst", *[str(i) for i in range(128)])
+    pair.check("EXPIRE", "dst", "100")
+    pair.check_all([
+        ("LMOVE", "src", "dst", "LEFT", "LEFT"), ("TTL", "dst"), ("LLEN", "dst"), ("LINDEX", "dst", "0"),
+        ("RPUSH", "ins", *["x"] * 128), ("LINSERT", "ins", "AFTER", "x", "y"), ("LRANGE", "ins", "0", "2"),
+        ("LPOS", "ins", "y"), ("LREM", "ins", "-100", "x"), ("LLEN", "ins"), ("LTRIM", "ins", "1", "5"),
+        ("LRANGE", "ins", "0", "-1"), ("LSET", "ins", "-1", "z"), ("LRANGE", "ins", "0", "-1"),
+    ])

@@ -1,7 +1,8 @@
 """List commands, blocking pops included (BLPOP, BLMOVE, BLMPOP...), as Redis 7.0.
 
-Values are :class:`~damselfly.types.List` deques: pushes and pops at either
-end are O(1). A list emptied by a pop, LREM or LTRIM is deleted, with a
+Values are :class:`~damselfly.types.List` (a Python list while short) or
+:class:`~damselfly.types.LongList` (a deque): pushes and pops at either end
+are O(1). A list emptied by a pop, LREM or LTRIM is deleted, with a
 ``del`` event after the command's own event.
 
 The blocking commands first behave like their non-blocking form; with
@@ -19,7 +20,7 @@ from .. import blocking, errors
 from ..errors import CommandError
 from ..keyspace import NotifyKind
 from ..protocol.reply import NULL_ARRAY, OK
-from ..types import List
+from ..types.list import LIST_TYPES, List, grown
 from .args import parse_int
 from .registry import CommandGroup
 
@@ -35,18 +36,27 @@ _POP_EVENT = ("lpop", "rpop")
 _PUSH_EVENT = ("lpush", "rpush")
 
 
-def _read(client: "Client", key: bytes) -> List | None:
+def _read(client: "Client", key: bytes) -> Any:
+    """The list at ``key`` (a List or LongList) or None; WRONGTYPE for other types."""
     value = client.db.lookup_read(key)
-    if value is None or type(value) is List:
+    if value is None or type(value) in LIST_TYPES:
         return value
     raise CommandError(errors.WRONGTYPE)
 
 
-def _write(db: "Database", key: bytes) -> List | None:
+def _write(db: "Database", key: bytes) -> Any:
     value = db.lookup(key)
-    if value is None or type(value) is List:
+    if value is None or type(value) in LIST_TYPES:
         return value
     raise CommandError(errors.WRONGTYPE)
+
+
+def _keep(db: "Database", key: bytes, lst: Any) -> Any:
+    """After an addition: store the long form if a short list outgrew it (TTL kept)."""
+    big = grown(lst)
+    if big is not lst:
+        db.data[key] = big
+    return big
 
 
 def _where(raw: bytes) -> int:
@@ -70,7 +80,7 @@ def _positive(raw: bytes, message: str) -> int:
     return value
 
 
-def _removed(db: "Database", key: bytes, lst: List, where: int) -> None:
+def _removed(db: "Database", key: bytes, lst: Any, where: int) -> None:
     """Redis's ``listElementsRemoved``: the pop event, then ``del`` if emptied."""
     db.changed(key, _POP_EVENT[where], NotifyKind.LIST)
     if not lst:
@@ -78,7 +88,7 @@ def _removed(db: "Database", key: bytes, lst: List, where: int) -> None:
         db.changed(key, "del", NotifyKind.GENERIC)
 
 
-def _pop_range(db: "Database", key: bytes, lst: List, where: int, count: int) -> list[bytes]:
+def _pop_range(db: "Database", key: bytes, lst: Any, where: int, count: int) -> list[bytes]:
     """Pop up to ``count`` elements from one end, in pop order."""
     pop = lst.popleft if where == _LEFT else lst.pop
     out = [pop() for _ in range(min(count, len(lst)))]
@@ -100,6 +110,7 @@ def _push(client: "Client", argv: list[bytes], where: int, only_existing: bool) 
         lst.extendleft(argv[2:])
     else:
         lst.extend(argv[2:])
+    _keep(db, key, lst)
     db.changed(key, _PUSH_EVENT[where], NotifyKind.LIST)
     return len(lst)
 
@@ -217,7 +228,7 @@ def _clamp(start: int, end: int, n: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _slice(lst: List, start: int, end: int) -> list[bytes]:
+def _slice(lst: Any, start: int, end: int) -> list[bytes]:
     """Elements ``start..end`` (inclusive), walking from the nearer end of the deque."""
     n = len(lst)
     if start <= n - 1 - end:
@@ -329,6 +340,7 @@ def linsert(client: "Client", argv: list[bytes]) -> Any:
     except ValueError:
         return -1
     lst.insert(index + 1 if after else index, argv[4])
+    _keep(db, key, lst)
     db.changed(key, "linsert", NotifyKind.LIST)
     return len(lst)
 
@@ -387,7 +399,7 @@ def lpos(client: "Client", argv: list[bytes]) -> Any:
 
 
 # -- moves -------------------------------------------------------------------------
-def _move(db: "Database", src: bytes, lst: List, dst: bytes, target: List | None,
+def _move(db: "Database", src: bytes, lst: Any, dst: bytes, target: Any,
           wherefrom: int, whereto: int) -> bytes:
     """Redis's ``lmoveGenericCommand`` once both keys are known to be lists (or missing)."""
     value = lst.popleft() if wherefrom == _LEFT else lst.pop()
@@ -398,6 +410,7 @@ def _move(db: "Database", src: bytes, lst: List, dst: bytes, target: List | None
         target.appendleft(value)
     else:
         target.append(value)
+    _keep(db, dst, target)
     db.changed(dst, _PUSH_EVENT[whereto], NotifyKind.LIST)
     db.changed(src, _POP_EVENT[wherefrom], NotifyKind.LIST)
     if not lst:
@@ -460,7 +473,7 @@ def _parse_mpop(argv: list[bytes], numkeys_at: int) -> tuple[list[bytes], int, i
     return argv[numkeys_at + 1:where_at], where, 1 if count == -1 else count
 
 
-def _first_nonempty(db: "Database", keys: list[bytes]) -> tuple[bytes, List] | None:
+def _first_nonempty(db: "Database", keys: list[bytes]) -> tuple[bytes, Any] | None:
     """The first key holding a list; WRONGTYPE stops the scan where Redis stops it."""
     for key in keys:
         lst = _write(db, key)
@@ -487,7 +500,7 @@ def _serve_pop(where: int, count: int | None) -> Callable[["Client"], Any]:
         key = client.blocked.key
         db = client.db
         lst = db.lookup(key)
-        if type(lst) is not List or not lst:
+        if type(lst) not in LIST_TYPES or not lst:
             return None
         if count is None:
             value = lst.popleft() if where == _LEFT else lst.pop()
@@ -542,10 +555,10 @@ def _serve_move(dst: bytes, wherefrom: int, whereto: int) -> Callable[["Client"]
         src = client.blocked.key
         db = client.db
         lst = db.lookup(src)
-        if type(lst) is not List or not lst:
+        if type(lst) not in LIST_TYPES or not lst:
             return None
         target = db.lookup(dst)
-        if target is not None and type(target) is not List:
+        if target is not None and type(target) not in LIST_TYPES:
             return CommandError(errors.WRONGTYPE)
         return _move(db, src, lst, dst, target, wherefrom, whereto)
     return serve

@@ -207,7 +207,7 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
     pool = exact_pool(s, s.pool)
     kept = random.sample(pool, remaining)
     s.difference_update(kept)
-    popped = list(s)
+    popped = s.ordered()  # the old set's order: numeric for an intset
     s.clear()
     s.pool = s.scan = None
     s.intset = True
