@@ -7,7 +7,7 @@ from damselfly.errors import CommandError
 from damselfly.keyspace import NotifyKind
 from damselfly.protocol.reply import OK
 
-from ._server_fixtures import Harness
+from .test_keys_handlers import Harness
 
 
 @pytest.fixture
