@@ -8,20 +8,23 @@ its sublists. ``(score, member)`` tuples order exactly as Redis's
 ``zslInsert`` does: by score, then by ``memcmp`` of the members (Python's
 ``bytes`` comparison), and ``-0.0 == 0.0`` ties fall through to the member.
 
-Measured on this machine (Python 3.11, 10^6 random members of 8-12 bytes,
-``python bench/complexity.py --structures``):
+Measured with ``python bench/complexity.py --structures -n 1000000`` (10^6
+random members of ~14 bytes, each layout in a fresh process; Python 3.11 on
+the shared 2-core machine at load average ~7, so rates are noisy):
 
-=====================================  ==========  ===========  ==============
-structure                              ZADD /s     rank /s      bytes/member
-=====================================  ==========  ===========  ==============
-SortedList[(score, member)] + dict     ~420,000    ~560,000     ~200
-SortedKeyList[member] key=dict lookup  ~150,000    ~190,000     ~170
-SortedList[packed bytes key] + dict    ~330,000    ~380,000     ~175
-=====================================  ==========  ===========  ==============
+=====================================  ==========  ==========  ==============
+layout                                 ZADD /s     rank /s     bytes/member
+=====================================  ==========  ==========  ==============
+SortedList[(score, member)] + dict     95,600      102,000     175
+SortedKeyList[member], key=dict        52,200      37,900      184
+SortedList[packed bytes key] + dict    74,700      50,300      175
+=====================================  ==========  ==========  ==============
 
-The tuple layout is the fastest by a wide margin; the alternatives save
-10-15 % of memory at a 25-65 % loss of speed. (Redis 7.0 uses ~90 bytes per
-member for the same set; see bench/complexity.py.)
+The tuple layout is the fastest and no larger: a packed ``bytes`` key costs
+as much as the tuple it replaces, and a key function pays a Python call per
+comparison. Whole-server figures (damselfly beside Redis, per-operation time
+at 10^3..10^6 members and resident bytes per member) come from
+``python bench/complexity.py``.
 
 Encoding, as Redis 7.0 decides it (``listpack`` flag, reported by OBJECT
 ENCODING): a zset is created *listpack* unless ``zset-max-listpack-entries``
