@@ -240,7 +240,7 @@ def getex(client: "Client", argv: list[bytes]) -> Any:
                tips="request_policy:multi_shard")
 def mget(client: "Client", argv: list[bytes]) -> Any:
     """Get the values of all the given keys."""
-    values = map(client.db.lookup_read, islice(argv, 1, None))
+    values = client.db.lookup_read_many(islice(argv, 1, None))
     return [v if type(v) is bytes else None for v in values]
 
 
@@ -252,12 +252,14 @@ def mset(client: "Client", argv: list[bytes]) -> Any:
     if not n & 1:
         raise CommandError(errors.wrong_arity("mset"))
     db = client.db
-    store = db.set
-    changed = db.changed
-    for i in range(1, n, 2):
-        key = argv[i]
-        store(key, argv[i + 1])
-        changed(key, "set", _STRING)
+    db.set_pairs(argv)
+    ks = db.keyspace
+    if ks.listeners:
+        changed = db.changed
+        for i in range(1, n, 2):
+            changed(argv[i], "set", _STRING)
+    else:  # what changed() would do for each key, once
+        ks.dirty += n >> 1
     return OK
 
 
@@ -288,7 +290,11 @@ def _incr_by(client: "Client", key: bytes, delta: int) -> int:
     if value is None:
         current = 0
     elif type(value) is bytes:
-        current = parse_int(value)
+        # Canonical non-negative counters (the common case) skip parse_int's checks.
+        if 0 < len(value) < 19 and value.isdigit() and (value[0] != 48 or len(value) == 1):
+            current = int(value)
+        else:
+            current = parse_int(value)
     else:
         raise CommandError(_WRONGTYPE)
     new = current + delta

@@ -74,3 +74,38 @@ def test_swap_moves_access_times():
     ks.swap(0, 1)
     assert b"k" in ks.dbs[1].lru and not ks.dbs[0].lru
 
+
+
+def _filled(lfu: bool = False, expiring: bool = False, listening: bool = False):
+    ks = Keyspace(1, ManualClock())
+    ks.lfu = lfu
+    db = ks.dbs[0]
+    db.set(b"a", b"1")
+    db.set(b"b", b"2")
+    if expiring:
+        db.set_expire(b"b", ks.clock.now_ms() + 10)
+        ks.clock.advance(10)
+    if listening:
+        ks.add_listener(lambda *args: None)
+    return ks, db
+
+
+def test_lookup_read_many_fast_and_slow_paths_agree():
+    results = []
+    for flags in [{}, {"lfu": True}, {"expiring": True}, {"listening": True}]:
+        ks, db = _filled(**flags)
+        values = db.lookup_read_many([b"a", b"b", b"nope", b"a"])
+        results.append((values, ks.keyspace_hits, ks.keyspace_misses, b"a" in db.lru))
+    plain, lfu, expiring, listening = results
+    assert plain == lfu == listening == ([b"1", b"2", None, b"1"], 3, 1, True)
+    assert expiring == ([b"1", None, None, b"1"], 2, 2, True)
+
+
+def test_set_pairs_is_set_for_each_pair():
+    for lfu in (False, True):
+        ks, db = _filled(lfu=lfu)
+        db.set_expire(b"a", ks.clock.now_ms() + 1000)
+        db.set_pairs([b"MSET", b"a", b"x", b"c", b"y", b"a", b"z"])
+        assert db.data == {b"a": b"z", b"b": b"2", b"c": b"y"}
+        assert b"a" not in db.expires
+        assert set(db.lru) == {b"a", b"b", b"c"}
