@@ -756,7 +756,7 @@ def zrandmember(client: "Client", argv: list[bytes]) -> Any:
     if count < 0 or count == 1:
         picks = [order[random.randrange(size)] for _ in range(abs(count))]
     elif count >= size:
-        picks = list(order)
+        picks = list(reversed(order))  # Redis walks a listpack from its tail here
     else:
         picks = [order[i] for i in sorted(random.sample(range(size), count))]
         random.shuffle(picks)
