@@ -181,6 +181,9 @@ class Persistence:
         except OSError as exc:
             log.warning("%s", exc.strerror or exc)
             raise SaveError(str(exc.strerror or exc)) from None
+        except Exception as exc:  # a value the writer cannot encode: fail the save, not the server
+            log.warning("Error saving DB on disk: %s", exc)
+            raise SaveError(str(exc)) from None
         log.info("DB saved on disk")
         self._saved(dirty)
 
