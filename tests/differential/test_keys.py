@@ -253,3 +253,20 @@ def test_keyspace_events_match(pair):
     finally:
         for sub in subs:
             sub.close()
+
+
+def test_lfu_policy_object_freq(pair):
+    """Under an LFU policy: a new key counts 5, the first access always adds one, IDLETIME refuses."""
+    for conn in (pair.ours, pair.theirs):
+        if conn.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu") != b"+OK\r\n":
+            pytest.skip("CONFIG SET not available")
+    try:
+        for cmd in (["SET", "k", "v"], ["OBJECT", "FREQ", "k"], ["GET", "k"], ["OBJECT", "FREQ", "k"],
+                    ["SET", "k2", "v"], ["SET", "k2", "w"], ["OBJECT", "FREQ", "k2"],
+                    ["RPUSH", "l", "a"], ["OBJECT", "FREQ", "l"], ["OBJECT", "IDLETIME", "k"],
+                    ["OBJECT", "FREQ", "nope"], ["OBJECT", "IDLETIME", "nope"]):
+            pair.check(*cmd)
+    finally:
+        for conn in (pair.ours, pair.theirs):
+            conn.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    pair.check("OBJECT", "FREQ", "k")  # back under LRU: FREQ refuses again

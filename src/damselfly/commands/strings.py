@@ -151,9 +151,7 @@ def _set_generic(client: "Client", command: str, flags: int, key: bytes, value: 
         old = db.lookup_read(key)
         if old is not None and type(old) is not bytes:
             raise CommandError(_WRONGTYPE)
-        found = old is not None
-    else:
-        found = db.lookup(key) is not None
+    found = db.lookup(key) is not None
     if (flags & _NX and found) or (flags & _XX and not found):
         return old if flags & _GET else abort_reply
     db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))

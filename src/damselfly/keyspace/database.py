@@ -19,7 +19,7 @@ import heapq
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .clock import Clock, SystemClock
-from .lfu import lfu_created, lfu_touch
+from .lfu import lfu_stored, lfu_touch
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -247,7 +247,7 @@ class Database:
             self.expires.pop(key, None)
         ks = self.keyspace
         if ks.lfu:
-            lfu_created(self, key)
+            lfu_stored(self, key)
         else:
             self.lru[key] = ks.lru_clock
         if self.str_encodings:

@@ -60,9 +60,13 @@ def lfu_touch(db: "Database", key: bytes) -> None:
     db.lru[key] = (now << 8) | log_incr(counter, ks.lfu_log_factor)
 
 
-def lfu_created(db: "Database", key: bytes) -> None:
-    """A value stored at ``key``: a new key starts at LFU_INIT_VAL, an overwrite keeps its word."""
-    if key not in db.lru:
+def lfu_stored(db: "Database", key: bytes) -> None:
+    """A value stored at ``key``: a new key starts at LFU_INIT_VAL; an existing one
+    counts one access, as Redis's ``setKey`` looks the key up (LOOKUP_WRITE) before
+    ``dbOverwrite`` keeps its LFU word."""
+    if key in db.lru:
+        lfu_touch(db, key)
+    else:
         db.lru[key] = (minutes(db.keyspace.lru_clock) << 8) | LFU_INIT_VAL
 
 
