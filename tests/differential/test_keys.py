@@ -69,7 +69,8 @@ CASES: dict[str, list[list[str]]] = {
     "flush": [
         ["SET", "a", "1"], ["SELECT", "1"], ["SET", "b", "1"], ["FLUSHDB"], ["DBSIZE"], ["SELECT", "0"],
         ["DBSIZE"], ["FLUSHDB", "foo"], ["FLUSHDB", "ASYNC"], ["SET", "a", "1"], ["FLUSHALL", "SYNC"],
-        ["DBSIZE"], ["FLUSHALL", "sync", "x"], ["FLUSHDB", "async", "x"],
+        ["DBSIZE"], ["FLUSHALL", "sync", "x"], ["FLUSHDB", "async", "x"], ["FLUSHDB", "sync\x00x"],
+        ["FLUSHALL", "lazy"],
     ],
     "expire_options": [
         ["SET", "k", "v"], ["EXPIRE", "k", "100", "NX", "XX"], ["EXPIRE", "k", "100", "GT", "LT"],

@@ -319,30 +319,40 @@ def swapdb(client: "Client", argv: list[bytes]) -> Any:
     return OK
 
 
-def _flush_mode(argv: list[bytes], name: str) -> None:
-    if len(argv) > 2:
-        raise CommandError(errors.SYNTAX)
-    if len(argv) == 2 and argv[1].lower() not in (b"async", b"sync"):
+def _flush_mode(argv: list[bytes]) -> None:
+    """Redis's ``getFlushCommandFlags``: nothing, ASYNC or SYNC (freeing is immediate here either way)."""
+    if len(argv) > 2 or (len(argv) == 2 and option_word(argv[1]) not in (b"async", b"sync")):
         raise CommandError(errors.SYNTAX)
 
 
-@group.command("flushdb", -1, "write", acl="keyspace write slow dangerous", group="server", tips="request_policy:all_shards response_policy:all_succeeded")
+@group.command("flushdb", -1, "write", acl="keyspace write slow dangerous", group="server",
+               tips="request_policy:all_shards response_policy:all_succeeded")
 def flushdb(client: "Client", argv: list[bytes]) -> Any:
     """Remove all keys from the current database."""
-    _flush_mode(argv, "flushdb")
+    _flush_mode(argv)
     db = client.db
+    keyspace = db.keyspace
+    dirty = keyspace.dirty + len(db.data)  # Redis counts one change per key removed
     db.flush()
     db.changed(None, "flushdb", 0)  # type: ignore[arg-type]
+    keyspace.dirty = dirty
     return OK
 
 
-@group.command("flushall", -1, "write", acl="keyspace write slow dangerous", group="server", tips="request_policy:all_shards response_policy:all_succeeded")
+@group.command("flushall", -1, "write", acl="keyspace write slow dangerous", group="server",
+               tips="request_policy:all_shards response_policy:all_succeeded")
 def flushall(client: "Client", argv: list[bytes]) -> Any:
     """Remove all keys from all databases."""
-    _flush_mode(argv, "flushall")
-    for db in client.server.keyspace.dbs:
+    _flush_mode(argv)
+    keyspace = client.server.keyspace
+    dirty = keyspace.dirty + sum(len(db.data) for db in keyspace.dbs)
+    for db in keyspace.dbs:
         db.flush()
         db.changed(None, "flushall", 0)  # type: ignore[arg-type]
+    keyspace.dirty = dirty
+    from ..persistence.service import on_flushall
+    on_flushall(client.server)  # kill a running BGSAVE; save the empty dataset if save points exist
+    keyspace.dirty += 1  # flushAllDataAndResetRDB's final dirty++
     return OK
 
 

@@ -240,3 +240,19 @@ def test_flushall_signals_every_database(h, c):
     seen = events(h)
     h.call(c, "FLUSHALL")
     assert [e for e in seen if e[2] == "flushall"] == [(i, None, "flushall") for i in range(16)]
+
+
+def test_flush_counts_removed_keys_as_changes(h, c):
+    ks = h.state.keyspace
+    h.call(c, "MSET", "a", "1", "b", "2", "c", "3")
+    before = ks.dirty
+    assert h.call(c, "FLUSHDB", "sync") == OK
+    assert ks.dirty == before + 3
+    h.call(c, "MSET", "a", "1", "b", "2")
+    c.select(2)
+    h.call(c, "SET", "x", "1")
+    before = ks.dirty
+    assert h.call(c, "FLUSHALL", "ASYNC") == OK
+    assert ks.dirty == before + 3 + 1  # flushAllDataAndResetRDB's own dirty++
+    assert isinstance(h.call(c, "FLUSHALL", "lazy"), CommandError)
+    assert h.call(c, "FLUSHDB", "sync\x00ignored") == OK  # compared as a C string, like Redis
