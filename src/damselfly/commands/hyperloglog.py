@@ -51,19 +51,40 @@ def pfadd(client: "Client", argv: list[bytes]) -> Any:
     value = db.lookup(key)
     updated = 0
     if value is None:
-        buf = hll.new_sparse()
+        value = bytes(hll.new_sparse())
         updated = 1
-    else:
-        buf = bytearray(_check(value))
+    _check(value)
+    existed = updated == 0
     max_bytes = client.server.config.hll_sparse_max_bytes
+    model = hll.model_of(value) if value[4] == hll.SPARSE else None
+    dense = None if model is not None else bytearray(value)
     for element in argv[2:]:
-        buf, result = hll.add(buf, element, max_bytes)
-        if result < 0:
-            raise CommandError(errors.HLL_INVALID)
+        index, count = hll.pattern(element)
+        if model is not None:
+            result = model.set(index, count, max_bytes)
+            if result == hll.PROMOTE:
+                hll.forget()  # the cached model may hold this command's earlier changes
+                dense = model.to_dense(index, count)
+                if dense is None:
+                    raise CommandError(errors.HLL_INVALID)
+                model = None
+                result = 1
+            elif result < 0:
+                hll.forget()
+                raise CommandError(errors.HLL_INVALID)
+        else:
+            result = hll.dense_add(dense, index, count)  # type: ignore[arg-type]
         updated += result
     if updated:
-        hll.invalidate(buf)
-        _store(db, key, buf, value is not None)
+        if model is not None:
+            model.header[15] |= 0x80
+            stored = model.encode()
+            hll.remember(stored, model)
+        else:
+            hll.invalidate(dense)  # type: ignore[arg-type]
+            stored = bytes(dense)  # type: ignore[arg-type]
+        db.set(key, stored, keep_ttl=existed)
+        mark_raw(db, key, stored)
         db.changed(key, "pfadd", _STRING)
     return 1 if updated else 0
 
@@ -131,12 +152,20 @@ def pfmerge(client: "Client", argv: list[bytes]) -> Any:
         buf = header + hll.pack_dense(union)
     else:
         max_bytes = client.server.config.hll_sparse_max_bytes
+        model: hll.Sparse | None = hll.Sparse(buf)
         for index, count in enumerate(union):
-            if count:
-                if buf[4] == hll.DENSE:
-                    hll.dense_add(buf, index, count)
-                else:
-                    buf, _ = hll.sparse_add(buf, index, count, max_bytes)
+            if not count:
+                continue
+            if model is not None:
+                if model.set(index, count, max_bytes) == hll.PROMOTE:
+                    dense = model.to_dense(index, count)
+                    if dense is None:
+                        raise CommandError(errors.HLL_INVALID)
+                    buf, model = dense, None
+            else:
+                hll.dense_add(buf, index, count)
+        if model is not None:
+            buf = bytearray(model.encode())
     hll.invalidate(buf)
     _store(db, dest, buf, current is not None)
     db.changed(dest, "pfadd", _STRING)

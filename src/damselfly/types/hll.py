@@ -24,7 +24,10 @@ ORs (the six-bit fields never carry across the OR), about 0.3 ms for all
 from __future__ import annotations
 
 import math
+import re
 import struct
+from bisect import bisect_right
+from itertools import accumulate
 
 P = 14
 REGISTERS = 1 << P
@@ -229,116 +232,160 @@ def sparse_to_dense(buf: bytes | bytearray) -> bytearray | None:
     return dense
 
 
-def sparse_add(buf: bytearray, index: int, count: int, max_bytes: int) -> tuple[bytearray, int]:
-    """``hllSparseSet``: (the HLL, now possibly dense; 1 changed, 0 not, -1 corrupt)."""
-    if count > VAL_MAX_VALUE:
-        return _promote(buf, index, count)
-    end = len(buf)
-    p = HDR_SIZE
-    first = 0
-    prev = -1
-    span = 0
-    oplen = 1
-    while p < end:
-        op = buf[p]
-        oplen = 1
-        if op & 0xC0 == 0:
-            span = (op & 0x3F) + 1
-        elif op & 0x80:
-            span = (op & 3) + 1
-        else:
-            span = ((op & 0x3F) << 8 | (buf[p + 1] if p + 1 < end else 0)) + 1
-            oplen = 2
-        if index <= first + span - 1:
-            break
-        prev = p
-        p += oplen
-        first += span
-    if span == 0 or p >= end:
-        return buf, -1
-    op = buf[p]
-    is_zero = op & 0xC0 == 0
-    is_xzero = op & 0xC0 == 0x40
-    is_val = bool(op & 0x80)
-    runlen = span
-    if is_val:
-        old = ((op >> 2) & 0x1F) + 1
-        if old >= count:
-            return buf, 0
-        if runlen == 1:
-            buf[p] = _val(count, 1)
-            return _merge(buf, prev), 1
-    if is_zero and runlen == 1:
-        buf[p] = _val(count, 1)
-        return _merge(buf, prev), 1
-    last = first + span - 1
-    seq = bytearray()
-    if is_zero or is_xzero:
-        if index != first:
-            seq += _zero_run(index - first)
-        seq.append(_val(count, 1))
-        if index != last:
-            seq += _zero_run(last - index)
+# Opcode tokens: an XZERO is two bytes, ZERO and VAL one (Redis classifies by the first byte).
+_TOKEN = re.compile(rb"[\x40-\x7f][\x00-\xff]?|[\x00-\x3f\x80-\xff]")
+_SPAN: dict[bytes, int] = {}
+for _b in range(256):
+    if _b & 0xC0 == 0:
+        _SPAN[bytes((_b,))] = (_b & 0x3F) + 1
+    elif _b & 0x80:
+        _SPAN[bytes((_b,))] = (_b & 3) + 1
     else:
-        current = ((op >> 2) & 0x1F) + 1
-        if index != first:
-            seq.append(_val(current, index - first))
-        seq.append(_val(count, 1))
-        if index != last:
-            seq.append(_val(current, last - index))
-    oldlen = 2 if is_xzero else 1
-    if len(seq) - oldlen > 0 and len(buf) + len(seq) - oldlen > max_bytes:
-        return _promote(buf, index, count)
-    buf[p:p + oldlen] = seq
-    return _merge(buf, prev), 1
+        _SPAN[bytes((_b,))] = ((_b & 0x3F) << 8) + 1  # an XZERO cut short reads a 0 byte
+        for _c in range(256):
+            _SPAN[bytes((_b, _c))] = ((_b & 0x3F) << 8 | _c) + 1
+PROMOTE = 2
 
 
-def _merge(buf: bytearray, prev: int) -> bytearray:
-    """Step 4 of ``hllSparseSet``: merge adjacent equal VAL opcodes near the change."""
-    p = prev if prev >= 0 else HDR_SIZE
-    end = len(buf)
-    scanlen = 5
-    while p < end and scanlen:
-        scanlen -= 1
-        op = buf[p]
-        if op & 0xC0 == 0x40:
-            p += 2
-            continue
-        if op & 0xC0 == 0:
-            p += 1
-            continue
-        if p + 1 < end and buf[p + 1] & 0x80:
-            nxt = buf[p + 1]
-            v1 = ((op >> 2) & 0x1F) + 1
-            v2 = ((nxt >> 2) & 0x1F) + 1
-            if v1 == v2:
-                length = (op & 3) + 1 + (nxt & 3) + 1
-                if length <= VAL_MAX_LEN:
-                    buf[p + 1] = _val(v1, length)
-                    del buf[p]
-                    end -= 1
-                    continue
-        p += 1
-    invalidate(buf)
-    return buf
+def _val_token(value: int, length: int) -> bytes:
+    return bytes((_val(value, length),))
 
 
-def _promote(buf: bytearray, index: int, count: int) -> tuple[bytearray, int]:
-    dense = sparse_to_dense(buf)
-    if dense is None:
-        return buf, -1
-    dense_add(dense, index, count)
-    return dense, 1
+class Sparse:
+    """A sparse HLL as a list of opcode tokens, edited exactly as ``hllSparseSet`` edits bytes.
+
+    Redis walks the opcodes from the start for every element it adds: fine
+    in C, about 0.4 us per opcode in Python (670 us per PFADD element on a
+    2 KB sparse HLL). Here the opcodes are tokens in a list with the first
+    register each covers beside them, so the covering opcode is found by
+    bisection; a split replaces one token by up to three covering the same
+    registers and a merge joins two, so the other tokens' first registers
+    never change. The resulting bytes are identical to Redis's (the unit
+    tests replay Redis's byte-level algorithm against it).
+
+    :func:`model_of` keeps the model of the last value it produced, so a run
+    of PFADDs on one key decodes the opcodes once.
+    """
+
+    __slots__ = ("header", "ops", "firsts", "size")
+
+    def __init__(self, buf: bytes | bytearray) -> None:
+        self.header = bytearray(buf[:HDR_SIZE])
+        self.ops: list[bytes] = _TOKEN.findall(buf, HDR_SIZE)
+        self.firsts = [0, *accumulate(map(_SPAN.__getitem__, self.ops))]
+        self.firsts.pop()
+        self.size = len(buf)
+
+    def encode(self) -> bytes:
+        return bytes(self.header) + b"".join(self.ops)
+
+    def set(self, index: int, count: int, max_bytes: int) -> int:
+        """``hllSparseSet``: 1 changed, 0 unchanged, -1 corrupt, :data:`PROMOTE` to go dense."""
+        if count > VAL_MAX_VALUE:
+            return PROMOTE
+        ops, firsts = self.ops, self.firsts
+        i = bisect_right(firsts, index) - 1
+        if i < 0 or not ops:
+            return -1
+        token = ops[i]
+        first = firsts[i]
+        span = _SPAN[token]
+        if index > first + span - 1:
+            return -1
+        op = token[0]
+        if op & 0x80:
+            current = ((op >> 2) & 0x1F) + 1
+            if current >= count:
+                return 0
+            if span == 1:
+                ops[i] = _val_token(count, 1)
+                self._merge(i - 1)
+                return 1
+        elif op & 0xC0 == 0 and span == 1:
+            ops[i] = _val_token(count, 1)
+            self._merge(i - 1)
+            return 1
+        last = first + span - 1
+        seq: list[bytes] = []
+        starts: list[int] = []
+        if op & 0x80:
+            if index != first:
+                seq.append(_val_token(current, index - first))
+                starts.append(first)
+            seq.append(_val_token(count, 1))
+            starts.append(index)
+            if index != last:
+                seq.append(_val_token(current, last - index))
+                starts.append(index + 1)
+        else:
+            if index != first:
+                seq.append(_zero_run(index - first))
+                starts.append(first)
+            seq.append(_val_token(count, 1))
+            starts.append(index)
+            if index != last:
+                seq.append(_zero_run(last - index))
+                starts.append(index + 1)
+        delta = sum(map(len, seq)) - len(token)
+        if delta > 0 and self.size + delta > max_bytes:
+            return PROMOTE
+        ops[i:i + 1] = seq
+        firsts[i:i + 1] = starts
+        self.size += delta
+        self._merge(i - 1)
+        return 1
+
+    def _merge(self, prev: int) -> None:
+        """Step 4 of ``hllSparseSet``: merge adjacent equal VALs, up to 5 opcodes from ``prev``."""
+        ops = self.ops
+        j = prev if prev >= 0 else 0
+        scan = 5
+        while j < len(ops) and scan:
+            scan -= 1
+            op = ops[j][0]
+            if not op & 0x80:
+                j += 1
+                continue
+            if j + 1 < len(ops):
+                nxt = ops[j + 1][0]
+                if nxt & 0x80 and (op >> 2) & 0x1F == (nxt >> 2) & 0x1F:
+                    length = (op & 3) + (nxt & 3) + 2
+                    if length <= VAL_MAX_LEN:
+                        ops[j] = _val_token(((op >> 2) & 0x1F) + 1, length)
+                        del ops[j + 1]
+                        del self.firsts[j + 1]
+                        self.size -= 1
+                        continue
+            j += 1
+        self.header[15] |= 0x80
+
+    def to_dense(self, index: int, count: int) -> bytearray | None:
+        """The promotion of ``hllSparseSet``: densify, then set the register."""
+        dense = sparse_to_dense(self.encode())
+        if dense is not None:
+            dense_add(dense, index, count)
+        return dense
 
 
-def add(buf: bytearray, element: bytes, max_bytes: int) -> tuple[bytearray, int]:
-    """``hllAdd``: add one element; (the HLL, 1 changed / 0 unchanged / -1 corrupt)."""
-    index, count = pattern(element)
-    if buf[4] == DENSE:
-        return buf, dense_add(buf, index, count)
-    if buf[4] == SPARSE:
-        return sparse_add(buf, index, count, max_bytes)
-    return buf, -1
+_last_model: tuple[bytes, Sparse] | None = None
+
+
+def model_of(value: bytes) -> Sparse:
+    """The :class:`Sparse` model of ``value``: the cached one if ``value`` is what it last encoded."""
+    if _last_model is not None and _last_model[0] is value:
+        return _last_model[1]
+    return Sparse(value)
+
+
+def remember(value: bytes, model: Sparse) -> None:
+    """Record that ``model`` is the decoded form of ``value`` (the bytes just stored)."""
+    global _last_model
+    _last_model = (value, model)
+
+
+def forget() -> None:
+    global _last_model
+    _last_model = None
 
 
 def registers(buf: bytes | bytearray) -> bytearray | None:
