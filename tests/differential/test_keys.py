@@ -271,3 +271,37 @@ def test_lfu_policy_object_freq(pair):
         for conn in (pair.ours, pair.theirs):
             conn.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
     pair.check("OBJECT", "FREQ", "k")  # back under LRU: FREQ refuses again
+
+
+DIRTY_CASES = [
+    ([], ["SET", "k", "v", "EX", "100"]), ([], ["SETEX", "k", "100", "v"]), ([], ["MSET", "a", "1", "b", "2"]),
+    ([["SET", "k", "v"]], ["RENAME", "k", "k2"]), ([["SET", "k", "v"]], ["MOVE", "k", "1"]),
+    ([["SET", "k", "v"]], ["COPY", "k", "k2"]), ([], ["SWAPDB", "0", "1"]), ([], ["SWAPDB", "0", "0"]),
+    ([["MSET", "a", "1", "b", "2"]], ["DEL", "a", "b", "c"]), ([["SET", "k", "v"]], ["EXPIRE", "k", "100"]),
+    ([["SET", "k", "v"]], ["EXPIRE", "k", "-1"]), ([["SET", "k", "v"]], ["SETRANGE", "k", "0", ""]),
+    ([["SET", "k", "v"]], ["SET", "k", "w", "NX"]), ([["SET", "k", "v"]], ["GETEX", "k", "EX", "100"]),
+    ([["SET", "k", "v"]], ["GETEX", "k", "EXAT", "1"]), ([["SET", "k", "v", "EX", "100"]], ["PERSIST", "k"]),
+    ([["SET", "k", "1"]], ["INCRBYFLOAT", "k", "1.5"]), ([["SET", "k", "v"]], ["GETDEL", "k"]),
+    ([["MSET", "a", "1", "b", "2"]], ["FLUSHALL"]), ([["MSET", "a", "1", "b", "2"]], ["FLUSHDB"]), ([], ["FLUSHALL"]),
+    ([], ["MSETNX", "a", "1", "b", "2"]), ([], ["APPEND", "k", "x"]), ([["SET", "k", "v"]], ["GETSET", "k", "w"]),
+    ([["SET", "k", "v"]], ["RENAMENX", "k", "z"]), ([["SET", "k", "v", "PXAT", "1"]], ["GET", "k"]),
+]
+
+
+def _dirty(conn) -> int:
+    info = conn.command("INFO", "persistence")
+    marker = b"rdb_changes_since_last_save:"
+    if marker not in info:
+        pytest.skip("INFO persistence not available")
+    return int(info.split(marker)[1].split(b"\r\n")[0])
+
+
+@pytest.mark.parametrize("setup, command", DIRTY_CASES, ids=[" ".join(c[1]) for c in DIRTY_CASES])
+def test_changes_counted_like_redis(pair, setup, command):
+    """rdb_changes_since_last_save (save points) moves by the same amount on both servers."""
+    for cmd in setup:
+        pair.check(*cmd)
+    before = [_dirty(conn) for conn in (pair.ours, pair.theirs)]
+    pair.check(*command)
+    after = [_dirty(conn) for conn in (pair.ours, pair.theirs)]
+    assert after[0] - before[0] == after[1] - before[1]

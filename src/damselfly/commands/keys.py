@@ -160,6 +160,7 @@ def _rename(client: "Client", argv: list[bytes], nx: bool) -> Any:
     _transplant(db, src, db, dst, value)
     db.changed(src, "rename_from", _GENERIC)
     db.changed(dst, "rename_to", _GENERIC)
+    db.keyspace.dirty -= 1  # one change for Redis (INFO rdb_changes_since_last_save, save points)
     return 1 if nx else OK
 
 
@@ -189,6 +190,7 @@ def move(client: "Client", argv: list[bytes]) -> Any:
     _transplant(src, key, dst, key, value)
     src.changed(key, "move_from", _GENERIC)
     dst.changed(key, "move_to", _GENERIC)
+    src.keyspace.dirty -= 1  # one change for Redis
     return 1
 
 
@@ -312,10 +314,12 @@ def swapdb(client: "Client", argv: list[bytes]) -> Any:
     count = len(keyspace.dbs)
     if not (0 <= a < count and 0 <= b < count):
         raise CommandError(errors.INVALID_DB)
+    dirty = keyspace.dirty + 1  # one change for Redis, even when a == b
     if a != b:
         keyspace.swap(a, b)
         keyspace.dbs[a].changed(None, "swapdb", 0)  # type: ignore[arg-type]
         keyspace.dbs[b].changed(None, "swapdb", 0)  # type: ignore[arg-type]
+    keyspace.dirty = dirty
     return OK
 
 
@@ -345,14 +349,13 @@ def flushall(client: "Client", argv: list[bytes]) -> Any:
     """Remove all keys from all databases."""
     _flush_mode(argv)
     keyspace = client.server.keyspace
-    dirty = keyspace.dirty + sum(len(db.data) for db in keyspace.dbs)
+    dirty = keyspace.dirty + sum(len(db.data) for db in keyspace.dbs)  # 7.0.15 adds nothing more
     for db in keyspace.dbs:
         db.flush()
         db.changed(None, "flushall", 0)  # type: ignore[arg-type]
     keyspace.dirty = dirty
     from ..persistence.service import on_flushall
     on_flushall(client.server)  # kill a running BGSAVE; save the empty dataset if save points exist
-    keyspace.dirty += 1  # flushAllDataAndResetRDB's final dirty++
     return OK
 
 

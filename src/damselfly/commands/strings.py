@@ -159,6 +159,7 @@ def _set_generic(client: "Client", command: str, flags: int, key: bytes, value: 
     if deadline is not None:
         db.set_expire(key, deadline)
         db.changed(key, "expire", _GENERIC)
+        db.keyspace.dirty -= 1  # Redis counts SET ... EX as one change, not two
     return old if flags & _GET else ok_reply
 
 

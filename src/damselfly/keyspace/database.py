@@ -320,6 +320,7 @@ class Database:
         ks = self.keyspace
         ks.expired_keys += 1
         self.changed(key, "expired", NotifyKind.EXPIRED)
+        ks.dirty -= 1  # Redis does not count an expiry as a change (rdb_changes_since_last_save)
 
     def expire_due(self, now_ms: int, limit: int) -> int:
         """Pop heap entries whose deadline passed; stale entries are skipped."""

@@ -109,3 +109,13 @@ def test_set_pairs_is_set_for_each_pair():
         assert db.data == {b"a": b"z", b"b": b"2", b"c": b"y"}
         assert b"a" not in db.expires
         assert set(db.lru) == {b"a", b"b", b"c"}
+
+
+def test_expiry_is_not_a_change_for_save_points():
+    ks, db, events = _ks()
+    db.set(b"k", b"v")
+    db.set_expire(b"k", ks.clock.now_ms() + 5)
+    before = ks.dirty
+    ks.clock.advance(5)
+    assert db.lookup(b"k") is None and events[-1] == (b"k", "expired")
+    assert ks.dirty == before
