@@ -284,16 +284,27 @@ def scan(client: "Client", argv: list[bytes]) -> Any:
     next_cursor, batch = iteration(client.server).cache.step(db.index, cursor, count, lambda: list(db.data))
     match = compile_glob(pattern) if pattern is not None and pattern != b"*" else None
     found = []
-    peek = db.peek
-    for key in batch:
-        if match is not None and not match(key):
-            continue
-        value = peek(key)
-        if value is None:
-            continue
-        if type_name is not None and type_name_of(value) != type_name.decode("latin-1"):
-            continue
-        found.append(key)
+    if type_name is None:
+        peek = db.peek
+        for key in batch:
+            if (match is None or match(key)) and peek(key) is not None:
+                found.append(key)
+    else:
+        # Redis's order: MATCH, then TYPE through a read lookup (counted in
+        # keyspace_hits/misses, expiring the key), then the expiry check, which a
+        # key deleted by that lookup passes: "TYPE none" returns expired keys.
+        wanted = type_name.decode("latin-1")
+        data = db.data
+        for key in batch:
+            if match is not None and not match(key):
+                continue
+            present = key in data
+            value = db.peek_read(key)
+            if value is None:
+                if wanted == "none" and present:
+                    found.append(key)
+            elif type_name_of(value) == wanted:
+                found.append(key)
     return [b"%d" % next_cursor, found]
 
 

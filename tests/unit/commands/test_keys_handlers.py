@@ -279,3 +279,19 @@ def test_dirty_counts_changes_as_redis(h, c, setup, command, changes):
     before = h.state.keyspace.dirty
     h.call(c, *command)
     assert h.state.keyspace.dirty - before == changes
+
+
+def test_scan_type_filter_reads_like_redis(h, c):
+    """TYPE goes through a counted read lookup; "TYPE none" returns a key that lookup expired."""
+    ks = h.state.keyspace
+    h.call(c, "SET", "a", "1")
+    h.call(c, "SET", "b", "1", "PX", "1")
+    h.clock.advance(1)
+    hits, misses = ks.keyspace_hits, ks.keyspace_misses
+    assert h.call(c, "SCAN", "0", "TYPE", "none") == [b"0", [b"b"]]
+    assert (ks.keyspace_hits - hits, ks.keyspace_misses - misses) == (1, 1)
+    assert h.call(c, "DBSIZE") == 1
+    h.call(c, "SET", "c", "1", "PX", "1")
+    h.clock.advance(1)
+    assert h.call(c, "SCAN", "0", "TYPE", "string") == [b"0", [b"a"]]
+    assert h.call(c, "DBSIZE") == 1
