@@ -78,7 +78,7 @@ def parse_timeout(raw: bytes) -> float:
 class BlockState:
     """Why and how a client is blocked; ``client.blocked`` while it is."""
 
-    __slots__ = ("db", "keys", "serve", "timeout_reply", "timer", "key")
+    __slots__ = ("db", "keys", "serve", "timeout_reply", "timer", "key", "live")
 
     def __init__(self, db: int, keys: list[bytes], serve: Serve, timeout_reply: Any) -> None:
         self.db = db
@@ -87,6 +87,7 @@ class BlockState:
         self.timeout_reply = timeout_reply
         self.timer: asyncio.TimerHandle | None = None
         self.key: bytes | None = None  # the ready key being offered to serve()
+        self.live = True  # False once removed from the registry (served, timed out, gone)
 
     def __repr__(self) -> str:
         return f"BlockState(db={self.db}, keys={self.keys!r})"
@@ -134,8 +135,9 @@ class BlockingRegistry:
     def _forget(self, client: "Client") -> BlockState | None:
         """Remove ``client`` from every key and cancel its timer; its state, or None."""
         state = client.blocked
-        if not isinstance(state, BlockState):
+        if not isinstance(state, BlockState) or not state.live:
             return None
+        state.live = False
         index = state.db
         for key in state.keys:
             waiters = self.waiting.get((index, key))
@@ -161,7 +163,7 @@ class BlockingRegistry:
 
     def _timed_out(self, client: "Client") -> None:
         state = client.blocked
-        if not isinstance(state, BlockState):
+        if not isinstance(state, BlockState) or not state.live:
             return
         state.timer = None
         self.clients_in_timeout_table -= 1
@@ -211,7 +213,7 @@ class BlockingRegistry:
                         continue
                     for client in list(waiters):
                         state = client.blocked
-                        if client not in waiters or not isinstance(state, BlockState):
+                        if client not in waiters or not isinstance(state, BlockState) or not state.live:
                             continue
                         outbox = client.outbox
                         if outbox is None or getattr(outbox, "closing", False):
@@ -264,11 +266,11 @@ class BlockingRegistry:
 
 
 def _resume(client: "Client", reply: Any) -> None:
+    """Hand ``reply`` to the connection, which then replays the commands held behind it."""
+    client.blocked = None  # also when the connection is already closing and ignores the reply
     outbox = client.outbox
-    if outbox is None:
-        client.blocked = None
-        return
-    outbox.resume_blocked(reply)
+    if outbox is not None:
+        outbox.resume_blocked(reply)
 
 
 def may_block(client: "Client") -> bool:

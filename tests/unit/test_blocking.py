@@ -264,3 +264,26 @@ def test_parse_timeout_errors(raw: bytes, message: str) -> None:
     with pytest.raises(CommandError) as info:
         parse_timeout(raw)
     assert info.value.message == message
+
+
+def test_timeout_on_a_closing_connection_then_disconnect_counts_once(world: Any) -> None:
+    a, out = world.new_client()
+    world.run(a, "BLPOP", "k", 1)
+    out.closing = True
+    out.resume_blocked = lambda reply: None  # a closing connection drops the reply
+    world.timers.fire_all()
+    assert a.blocked is None and world.registry.blocked_clients == 0
+    for hook in world.state.disconnect_hooks:
+        hook(a)
+    assert world.registry.blocked_clients == 0 and world.registry.clients_in_timeout_table == 0
+
+
+def test_closing_client_is_not_served(world: Any) -> None:
+    a, out_a = world.new_client()
+    b, out_b = world.new_client()
+    pusher, _ = world.new_client()
+    world.run(a, "BLPOP", "k", 0)
+    world.run(b, "BLPOP", "k", 0)
+    out_a.closing = True  # CLIENT KILL in progress: the element must go to b
+    world.run(pusher, "RPUSH", "k", "v")
+    assert out_a.replies == [] and out_b.replies == [[b"k", b"v"]]
