@@ -104,7 +104,7 @@ def test_object_subcommands(client):
     assert client.object("encoding", "i") == b"int"
     assert client.object("encoding", "s") == b"embstr"
     assert client.object("refcount", "i") == 2147483647
-    assert client.object("idletime", "s") == 0
+    assert client.object("idletime", "s") in (0, 1)  # seconds: a boundary may fall in between
     assert client.object("encoding", "nope") is None
     with pytest.raises(redis.ResponseError, match="An LFU maxmemory policy is not selected"):
         client.object("freq", "s")
