@@ -48,11 +48,14 @@ class Set(set):
         """Add ``members``; the count of new ones. Applies the intset -> hashtable rule."""
         before = len(self)
         if self.intset:
-            for m in members:
+            rest = iter(members)
+            for m in rest:
                 if m not in self:
                     self.add(m)
-                    if self.intset and (not is_int_member(m) or len(self) > max_intset):
+                    if not is_int_member(m) or len(self) > max_intset:
                         self.intset = False
+                        self.update(rest)  # the remainder at C speed
+                        break
         else:
             self.update(members)
         added = len(self) - before
