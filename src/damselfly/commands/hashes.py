@@ -7,7 +7,6 @@ after the ``hdel`` one.
 """
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
@@ -15,7 +14,7 @@ from ..errors import CommandError
 from ..keyspace import NotifyKind
 from ..protocol.reply import OK, Pairs
 from ..types import Hash
-from ..types.sampling import exact_pool, fresh_pool, pick_one
+from ..types.sampling import distinct, pick, picks
 from ..types.scan import parse_cursor, parse_scan_options, scan_step
 from ..types.set import is_int_member
 from .args import parse_int
@@ -262,8 +261,7 @@ def hrandfield(client: "Client", argv: list[bytes]) -> Any:
         h = _read(client, argv[1])
         if h is None:
             return None
-        h.pool = fresh_pool(h, h.pool)
-        return pick_one(h, h.pool)
+        return pick(h)
     count = _parse_count(argv[2])
     withvalues = False
     if len(argv) > 4 or (len(argv) == 4 and argv[3].lower() != b"withvalues"):
@@ -279,13 +277,11 @@ def hrandfield(client: "Client", argv: list[bytes]) -> Any:
         n = -count if count < 0 else 1
         if n > _MAX_REPEATED:
             raise CommandError(errors.OUT_OF_RANGE)
-        pool = h.pool = exact_pool(h, h.pool)
-        fields = random.choices(pool, k=n)
+        fields = picks(h, n)
     elif count >= len(h):
         fields = list(h)
     else:
-        pool = h.pool = exact_pool(h, h.pool)
-        fields = random.sample(pool, count)
+        fields = distinct(h, count)
     if withvalues:
         return Pairs([(f, h[f]) for f in fields])
     return fields

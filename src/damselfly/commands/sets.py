@@ -8,7 +8,6 @@ freshly built set that is an intset when it can be) the same order is used.
 """
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
@@ -16,7 +15,7 @@ from ..errors import CommandError
 from ..keyspace import NotifyKind
 from ..protocol.reply import SetReply
 from ..types import Set
-from ..types.sampling import exact_pool, fresh_pool, pick_one
+from ..types.sampling import distinct, pick, picks
 from ..types.scan import parse_cursor, parse_scan_options, scan_step
 from .args import parse_int
 from .registry import CommandGroup
@@ -145,8 +144,7 @@ def srandmember(client: "Client", argv: list[bytes]) -> Any:
         s = _read(client, argv[1])
         if s is None:
             return None
-        s.pool = fresh_pool(s, s.pool)
-        return pick_one(s, s.pool)
+        return pick(s)
     count = _parse_range_count(argv[2])
     s = _read(client, argv[1])
     if s is None or count == 0:
@@ -155,12 +153,10 @@ def srandmember(client: "Client", argv: list[bytes]) -> Any:
         n = -count if count < 0 else 1
         if n > _MAX_REPEATED:
             raise CommandError(errors.OUT_OF_RANGE)
-        pool = s.pool = exact_pool(s, s.pool)
-        return random.choices(pool, k=n)
+        return picks(s, n)
     if count >= len(s):
         return s.ordered()
-    pool = s.pool = exact_pool(s, s.pool)
-    return random.sample(pool, count)
+    return distinct(s, count)
 
 
 @group.command("spop", -2, "write fast", keys=(1, 1, 1), acl="write set fast", since="1.0.0",
@@ -175,8 +171,7 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
         s = _write(db, key)
         if s is None:
             return None
-        pool = s.pool = fresh_pool(s, s.pool)
-        member = pick_one(s, pool)
+        member = pick(s)
         s.discard(member)
         db.changed(key, "spop", NotifyKind.SET)
         _drop_if_empty(db, key, s)
@@ -193,19 +188,15 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
         return SetReply(result.ordered())
     remaining = len(s) - count
     if remaining * 5 > count:
-        pool = s.pool = fresh_pool(s, s.pool)
         popped = []
         for _ in range(count):
-            member = pick_one(s, pool)
+            member = pick(s)
             s.discard(member)
             popped.append(member)
-        if len(pool) > 2 * len(s):
-            s.pool = None
         return SetReply(popped)
     # Redis keeps a few random members in a new set and returns the rest: the
     # set left behind is re-encoded from what it holds (it may be an intset again).
-    pool = exact_pool(s, s.pool)
-    kept = random.sample(pool, remaining)
+    kept = distinct(s, remaining)
     s.difference_update(kept)
     popped = s.ordered()  # the old set's order: numeric for an intset
     s.clear()

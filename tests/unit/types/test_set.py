@@ -9,7 +9,7 @@ import pytest
 from damselfly.errors import CommandError
 from damselfly.keyspace.encoding import copy_value, encoding_of, type_name_of
 from damselfly.types import Hash, Set
-from damselfly.types.sampling import exact_pool, fresh_pool, pick_one
+from damselfly.types.sampling import distinct, pick, picks
 from damselfly.types.scan import parse_cursor, parse_scan_options, scan_step
 from damselfly.types.set import is_int_member
 
@@ -45,19 +45,40 @@ def test_copy_keeps_encoding() -> None:
     assert type(dup) is Set and dup == s and not dup.intset
 
 
-def test_pick_one_is_uniform_over_live_members_despite_dead_pool_slots() -> None:
+def test_picks_are_uniform_over_live_members_despite_dead_pool_slots() -> None:
     random.seed(7)
     s = Set(b"m%d" % i for i in range(10))
-    s.pool = fresh_pool(s, None)
+    pick(s)
+    pool = s.pool
     s.remove_members([b"m%d" % i for i in range(4)])
-    pool = fresh_pool(s, s.pool)
-    assert pool is s.pool  # 6 live of 10 slots: still dense enough
-    counts = Counter(pick_one(s, pool) for _ in range(6000))
-    assert set(counts) == set(s)
-    assert min(counts.values()) > 800
+    counts = Counter(pick(s) for _ in range(6000))
+    assert s.pool is pool  # 6 live of 10 slots: still dense enough, not rebuilt
+    assert set(counts) == set(s) and min(counts.values()) > 800
+    repeated = Counter(picks(s, 6000))
+    assert set(repeated) == set(s) and min(repeated.values()) > 800
     s.remove_members([b"m4", b"m5"])
-    assert fresh_pool(s, s.pool) is not s.pool  # 4 live of 10: rebuilt
-    assert exact_pool(s, s.pool) is not s.pool
+    pick(s)
+    assert s.pool is not pool and len(s.pool) == 4  # 4 live of 10: rebuilt
+
+
+@pytest.mark.parametrize("size,count", [(100, 3), (100, 40), (100, 99), (5, 4)])
+def test_distinct_draws(size: int, count: int) -> None:
+    s = Set(b"m%d" % i for i in range(size))
+    pick(s)
+    s.remove_members([b"m0"])
+    out = distinct(s, count)
+    assert len(out) == len(set(out)) == count and set(out) <= s
+
+
+def test_additions_drop_the_pool() -> None:
+    s = Set([b"a", b"b"])
+    pick(s)
+    assert s.pool is not None
+    s.add_members([b"a"], 512)
+    assert s.pool is not None
+    s.add_members([b"c"], 512)
+    assert s.pool is None
+    assert pick(s) in s
 
 
 def test_scan_returns_every_member_exactly_once_while_shrinking() -> None:
