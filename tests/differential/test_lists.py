@@ -244,3 +244,25 @@ def test_lists_growing_past_the_short_form_through_every_command(pair: Pair) -> 
         ("LPOS", "ins", "y"), ("LREM", "ins", "-100", "x"), ("LLEN", "ins"), ("LTRIM", "ins", "1", "5"),
         ("LRANGE", "ins", "0", "-1"), ("LSET", "ins", "-1", "z"), ("LRANGE", "ins", "0", "-1"),
     ])
+
+
+def test_client_unblock_arguments(pair: Pair) -> None:
+    pair.check_all([
+        ("CLIENT", "UNBLOCK", "999999"), ("CLIENT", "UNBLOCK", "999999", "TIMEOUT"),
+        ("CLIENT", "UNBLOCK", "999999", "error"), ("CLIENT", "UNBLOCK", "1", "FOO"), ("CLIENT", "UNBLOCK", "x", "FOO"),
+        ("CLIENT", "UNBLOCK", "x"), ("CLIENT", "UNBLOCK", "-1"), ("CLIENT", "UNBLOCK", "1", "error", "extra"),
+        ("CLIENT", "unblock", "1", "error", "extra"), ("CLIENT", "UNBLOCK"),
+    ])
+
+
+def test_client_unblock_of_a_client_that_is_not_blocked(pair: Pair) -> None:
+    for conn in (pair.ours, pair.theirs):
+        own_id = conn.command("CLIENT", "ID")[1:-2]
+        assert conn.command("CLIENT", "UNBLOCK", own_id) == b":0\r\n"
+
+
+def test_resp3_nested_replies(pair3: Pair) -> None:
+    pair3.check_all([
+        ("RPUSH", "l", "a", "b", "c"), ("LMPOP", "1", "l", "LEFT", "COUNT", "2"), ("BLMPOP", "0", "1", "l", "RIGHT"),
+        ("RPUSH", "l", "x"), ("BLPOP", "l", "0"), ("LPOS", "nokey", "a", "COUNT", "2"), ("LRANGE", "nokey", "0", "-1"),
+    ])
