@@ -262,7 +262,7 @@ class RequestParser:
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 _HEX = b"0123456789abcdefABCDEF"
 # Bytes where bytes.split() and sdssplitargs disagree, or quoting starts.
-_SPECIAL = (b'"', b"'", b"\x0b", b"\x0c", b"\x00")
+_SPECIAL = (b'"', b"'", b"\x0b", b"\x0c")
 
 
 def split_args(line: bytes) -> list[bytes] | None:
@@ -272,6 +272,9 @@ def split_args(line: bytes) -> list[bytes] | None:
     quotes accept only ``\\'``. A closing quote must be followed by
     whitespace or the end. Returns None for unbalanced quotes.
     """
+    nul = line.find(b"\x00")
+    if nul >= 0:  # Redis parses a C string: a NUL ends the line (inside quotes: unbalanced)
+        line = line[:nul]
     if not any(ch in line for ch in _SPECIAL):
         return line.split()
     out: list[bytes] = []

@@ -133,6 +133,9 @@ def test_split_args_like_sdssplitargs() -> None:
     assert split_args(b"\"a\\tb\" 'c\\'d'") == [b"a\tb", b"c'd"]
     assert split_args(b"\"unterminated") is None
     assert split_args(b"a\x0bb") == [b"a\x0bb"]
+    assert split_args(b"a b\x00c d") == [b"a", b"b"]  # NUL ends the C string
+    assert split_args(b"a\x00") == [b"a"]
+    assert split_args(b"\"a\x00b\"") is None
 
 
 @settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
