@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
     from ..keyspace import Database
 
-group = CommandGroup("sortedset")
+group = CommandGroup("sorted-set")
 
 register_type(ZSet, "zset", lambda v: "listpack" if v.listpack else "skiplist", ZSet.copy)
 
