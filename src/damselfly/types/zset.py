@@ -22,9 +22,10 @@ SortedList[packed bytes key] + dict    74,700      50,300      175
 
 The tuple layout is the fastest and no larger: a packed ``bytes`` key costs
 as much as the tuple it replaces, and a key function pays a Python call per
-comparison. Whole-server figures (damselfly beside Redis, per-operation time
-at 10^3..10^6 members and resident bytes per member) come from
-``python bench/complexity.py``.
+comparison. Whole server, ``python bench/complexity.py`` (same machine, same
+load): a 10^6-member zset costs ~181 resident bytes per member here against
+~105 for Redis 7.0.15 (110 by its ``used_memory``); pipelined ZADD and ZRANK
+stay within a log factor from 10^3 to 10^6 members on both servers.
 
 Encoding, as Redis 7.0 decides it (``listpack`` flag, reported by OBJECT
 ENCODING): a zset is created *listpack* unless ``zset-max-listpack-entries``
