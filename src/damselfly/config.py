@@ -67,6 +67,11 @@ def _parse_memory_in(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def _parse_hz(text: str) -> int:
+    """Redis accepts 0..INT_MAX and keeps the value clamped to 1..500 (CONFIG GET shows it clamped)."""
+    return min(500, max(1, _parse_int_in(0, 2**31 - 1)(text)))
+
+
 def _parse_enum(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.lower() not in choices:
@@ -171,7 +176,7 @@ def _opt(name: str, default: str, parse: Callable[[str], Any] = str, fmt: Callab
 
 _INT = _parse_int_in(-(2**63), 2**63 - 1)
 _UINT = _parse_int_in(0, 2**63 - 1)
-_LEVELS = ("debug", "verbose", "notice", "warning", "nothing")
+_LEVELS = ("debug", "verbose", "notice", "warning")  # Redis 7.0 has no "nothing" (7.2 added it)
 _POLICIES = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
              "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction")
 
@@ -206,7 +211,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("client-query-buffer-limit", "1gb", _parse_memory_in(1024 * 1024, 2**63 - 1)),
     _opt("client-output-buffer-limit", _fmt_obuf(DEFAULT_OBUF_LIMITS), parse_obuf_limits, _fmt_obuf,
          multi_arg=True),
-    _opt("hz", "10", _parse_int_in(1, 500)),
+    _opt("hz", "10", _parse_hz),
     _opt("slowlog-log-slower-than", "10000", _INT),
     _opt("slowlog-max-len", "128", _UINT),
     _opt("latency-monitor-threshold", "0", _UINT),
@@ -221,6 +226,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("daemonize", "no", _parse_bool, _fmt_bool, mutable=False),
     _opt("pidfile", "", str, mutable=False),
     _opt("enable-debug-command", "no", _parse_enum("yes", "no", "local"), mutable=False),
+    _opt("enable-protected-configs", "no", _parse_enum("yes", "no", "local"), mutable=False,
+         doc="allow CONFIG SET of dir and dbfilename (yes, or local connections only)"),
     _opt("control-batching", "yes", _parse_bool, _fmt_bool,
          doc="batch control-path replies (pub/sub, MONITOR, invalidations) when 2+ wait"),
     _opt("async-dispatch-quota", "100", _UINT,
@@ -264,6 +271,7 @@ class Config:
     def __init__(self, overrides: dict[str, str] | None = None) -> None:
         self.values: dict[str, Any] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
+        self.file = ""  # absolute path of the config file read at startup (CONFIG REWRITE, INFO)
         for opt in OPTIONS.values():
             self._store(opt.name, opt.parse(opt.default))
         for name, text in (overrides or {}).items():
@@ -328,6 +336,8 @@ def read_config_text(text: str) -> list[tuple[str, str]]:
 def load_config(path: str | None, overrides: list[tuple[str, str]]) -> Config:
     """Build a Config from a redis.conf-style file, then ``--option value`` overrides."""
     cfg = Config()
+    if path:
+        cfg.file = os.path.abspath(os.path.expanduser(path))
     pairs: list[tuple[str, str]] = []
     if path:
         with open(os.path.expanduser(path), encoding="utf-8") as fh:

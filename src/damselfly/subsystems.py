@@ -19,3 +19,7 @@ def install(state: ServerState) -> None:
     blocking.install(state)
     from .commands import keys  # SCAN cursors, RANDOMKEY sampling, LFU switch
     keys.install(state)
+    from . import pause  # CLIENT PAUSE: held clients and the end timer
+    pause.install(state)
+    from . import info  # INFO memory's startup baseline
+    info.install(state)

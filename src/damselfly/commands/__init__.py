@@ -1,14 +1,14 @@
 """Command families. Each module declares a ``group``; the table is built here, explicitly."""
 from __future__ import annotations
 
-from . import (bitmaps, connection, hashes, hyperloglog, keys, lists, monitor, persistence, pubsub, server,
-               sets, sort, strings, tracking, transactions, zsets)
+from . import (bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, monitor, persistence,
+               pubsub, server, sets, sort, strings, tracking, transactions, zsets)
 from .registry import CommandGroup, CommandSpec, CommandTable
 
 FAMILIES: tuple[CommandGroup, ...] = (
     connection.group, server.group, strings.group, keys.group, transactions.group,
     pubsub.group, monitor.group, tracking.group, hashes.group, lists.group, sets.group, zsets.group,
-    bitmaps.group, hyperloglog.group, sort.group, persistence.group,
+    bitmaps.group, hyperloglog.group, sort.group, persistence.group, introspection.group,
 )
 
 

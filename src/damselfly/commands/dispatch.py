@@ -52,7 +52,7 @@ def resolve(client: "Client", argv: list[bytes]) -> CommandSpec:
     if (arity > 0 and n != arity) or n < -arity:
         spec.rejected_calls += 1
         raise CommandError(errors.wrong_arity(spec.name))
-    if spec.subcommands:
+    if spec.subcommands and n > 1:  # COMMAND alone runs the container's own handler
         sub = spec.subcommands.get(argv[1].lower())
         if sub is None:
             raise CommandError(errors.unknown_subcommand(argv[1], spec.name))
@@ -87,6 +87,11 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
             root = spec.parent.name if spec.parent else spec.name
             if root.encode() not in _SUBSCRIBED_OK:
                 raise CommandError(errors.subscribed_context(root))
+        if client.server.pause_kind:  # CLIENT PAUSE: held before MULTI queueing, as Redis does
+            pause = client.server.extensions["pause"]
+            if pause.must_postpone(client, spec):
+                pause.park(client, argv)
+                return BLOCKED
         if client.multi is not None:
             root = spec.parent.name if spec.parent else spec.name
             if root not in _MULTI_IMMEDIATE:
