@@ -38,6 +38,7 @@ class Client:
         "watched", "dirty_cas", "channels", "patterns", "shard_channels", "monitor",
         "tracking", "reply_mode", "last_cmd", "outbox", "close_after_reply", "blocked",
         "no_evict", "no_touch", "kind", "flags_extra", "in_exec", "skip_replies", "__weakref__",
+        "cmd", "argv",
     )
 
     def __init__(self, client_id: int, server: "ServerState", outbox: Outbox | None,
@@ -76,6 +77,8 @@ class Client:
         self.kind = "normal"
         self.flags_extra = ""
         self.in_exec = False
+        self.cmd: Any = None  # spec of the command that just ran, for after-command hooks
+        self.argv: list[bytes] = []  # and its arguments (tracking reads key positions from both)
 
     @property
     def subscriptions(self) -> int:

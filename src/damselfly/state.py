@@ -126,6 +126,9 @@ class ServerState:
         self.slowlog: deque = deque(maxlen=self.config.slowlog_max_len or None)
         self.slowlog_next_id = 0
         self.monitors: list["Client"] = []
+        # The client whose command is executing, None between commands (Redis's
+        # server.current_client): tracking sends a client's own invalidations after its reply.
+        self.current_client: "Client | None" = None
 
     def auth_required(self) -> bool:
         return bool(self.config.requirepass)

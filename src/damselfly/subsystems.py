@@ -13,6 +13,8 @@ def install(state: ServerState) -> None:
     """Register every subsystem on ``state``."""
     from .commands import transactions
     transactions.install(state)
+    from . import control  # pub/sub, MONITOR, client tracking, keyspace notifications
+    control.install(state)
     from .persistence import service as persistence  # SAVE/BGSAVE, save points, shutdown save
     persistence.install(state)
     from . import blocking  # BLPOP & co: clients blocked on keys, served after each command

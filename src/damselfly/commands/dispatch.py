@@ -86,7 +86,9 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):
             root = spec.parent.name if spec.parent else spec.name
             if root.encode() not in _SUBSCRIBED_OK:
-                raise CommandError(errors.subscribed_context(root))
+                raise CommandError(errors.subscribed_context(spec.full_name))
+        if client.monitor and (spec.is_write or "readonly" in spec.flags or "may_replicate" in spec.flags):
+            raise CommandError(errors.REPLICA_KEYSPACE)  # monitors are replicas to Redis
         if client.server.pause_kind:  # CLIENT PAUSE: held before MULTI queueing, as Redis does
             pause = client.server.extensions["pause"]
             if pause.must_postpone(client, spec):
@@ -111,6 +113,7 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
     """Execute an already-resolved command (also used by EXEC for queued ones)."""
     server = client.server
     client.last_cmd = spec.full_name
+    server.current_client = client  # tracking: NOLOOP and own-write invalidations after the reply
     t0 = _perf()
     try:
         reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -118,6 +121,8 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
         spec.failed_calls += 1
         _count_error(client, err)
         reply = err
+    finally:
+        server.current_client = None
     elapsed = _perf() - t0
     spec.calls += 1
     spec.usec += elapsed
@@ -128,6 +133,8 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)
     if server.after_command_hooks:
+        client.cmd = spec  # set after the handler, so EXEC's hooks see EXEC, not its last command
+        client.argv = argv
         for hook in server.after_command_hooks:
             hook(client)
     return reply

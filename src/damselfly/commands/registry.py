@@ -148,7 +148,9 @@ class CommandTable:
                 self.by_name[key] = spec
         for group in groups:
             for parent, spec in group.foreign:
-                container = self.by_name[parent.encode()]
+                container = self.by_name.get(parent.encode())
+                if container is None:  # the owning family is not in this table: stay unknown
+                    continue
                 spec.parent = container
                 container.subcommands[spec.name.encode()] = spec
         # Clients send upper case (redis-py, redis-benchmark) or lower case:

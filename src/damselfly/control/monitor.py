@@ -37,8 +37,46 @@ def monitor_line(db_index: int, addr: str, argv: list[bytes], now: float | None 
 
 
 def feed_monitors(server: "ServerState", client: "Client", argv: list[bytes]) -> None:
-    """Queue the line for ``argv`` on every MONITOR client (not on the sender itself)."""
+    """Queue the line for ``argv`` on every MONITOR client, the sender included.
+
+    Redis 7.0 feeds after the command ran (so SELECT shows the new db), and a
+    monitor sees its own commands: the line follows that command's reply,
+    hence ``send_after_reply`` for the sender and ``send_async`` for others.
+    """
     msg = MonitorMessage(monitor_line(client.db.index, client.addr, argv))
     for mon in server.monitors:
-        if mon is not client and mon.outbox is not None:
-            mon.outbox.send_async(msg)
+        outbox = mon.outbox
+        if outbox is None:
+            continue
+        if mon is client:
+            outbox.send_after_reply(msg)
+        else:
+            outbox.send_async(msg)
+
+
+def start(client: "Client") -> bool:
+    """Put ``client`` in monitor mode; False if it already was (Redis then replies nothing)."""
+    if client.monitor:
+        return False
+    client.monitor = True
+    client.server.monitors.append(client)
+    return True
+
+
+def stop(client: "Client") -> None:
+    """Leave monitor mode (disconnect, RESET)."""
+    if client.monitor:
+        client.monitor = False
+        monitors = client.server.monitors
+        if client in monitors:
+            monitors.remove(client)
+
+
+def install(state: "ServerState") -> None:
+    """Monitors leave ``state.monitors`` when they disconnect or RESET.
+
+    INFO has no monitor count in Redis 7.0; monitors are ordinary entries of
+    ``connected_clients`` and CLIENT LIST shows them with the ``O`` flag
+    (``client.monitor``).
+    """
+    state.disconnect_hooks.append(stop)

@@ -1,0 +1,399 @@
+"""The control path's dispatch queue (DESIGN section 3, rules 1-8), with no sockets.
+
+A fake transport counts write calls (each is one syscall on a real socket)
+and a fake loop runs ``call_soon`` callbacks one turn at a time, so every
+rule is checked by what reaches the "socket" and when.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from damselfly.app import build_state
+from damselfly.config import Config
+from damselfly.control.messages import Checkpoint, ControlMessage, MonitorMessage, PubMessage
+from damselfly.net import connection as connection_module
+from damselfly.net.connection import Connection, _count_replying
+
+
+class FakeLoop:
+    """``call_soon`` queues; ``turn()`` runs what was queued before it started (one loop turn)."""
+
+    def __init__(self) -> None:
+        self.ready: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.ready.append((fn, args))
+
+    def turn(self) -> int:
+        ready, self.ready = self.ready, []
+        for fn, args in ready:
+            fn(*args)
+        return len(ready)
+
+    def run(self, limit: int = 10_000) -> int:
+        turns = 0
+        while self.ready and turns < limit:
+            self.turn()
+            turns += 1
+        return turns
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.buffered = 0
+        self.aborted = False
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.writes)
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def make(**options: str) -> tuple[Connection, FakeTransport, FakeLoop]:
+    config = Config()
+    config.set("save", "")
+    for name, value in options.items():
+        config.set(name.replace("_", "-"), value)
+    state = build_state(config)
+    loop = FakeLoop()
+    conn = Connection(state, loop)  # type: ignore[arg-type]
+    transport = FakeTransport()
+    conn.connection_made(transport)  # type: ignore[arg-type]
+    return conn, transport, loop
+
+
+def messages(n: int) -> list[PubMessage]:
+    return [PubMessage(b"ch", b"m%d" % i) for i in range(n)]
+
+
+class Spy(ControlMessage):
+    """A replying message that records the connection's batch mode when its frame is read."""
+
+    __slots__ = ("conn", "seen", "size")
+
+    def __init__(self, conn: Connection, seen: list[bool]) -> None:
+        self.conn = conn
+        self.seen = seen
+        self.size = 10
+
+    @property
+    def frame2(self) -> bytes:  # type: ignore[override]
+        self.seen.append(self.conn.batch_mode)
+        return b"+spy\r\n"
+
+    frame3 = frame2
+
+
+class Boom(ControlMessage):
+    """A replying message whose encoding fails."""
+
+    __slots__ = ()
+    size = 10
+
+    @property
+    def frame2(self) -> bytes:  # type: ignore[override]
+        raise RuntimeError("encoding failed")
+
+    frame3 = frame2
+
+
+# -- rule 1: batch only when two or more replies wait ----------------------------------
+
+def test_count_replying_ignores_checkpoints_and_stops_at_two() -> None:
+    from collections import deque
+    cp = Checkpoint(lambda c: None)
+    assert _count_replying(deque([cp, PubMessage(b"c", b"x")])) == 1
+    assert _count_replying(deque([cp, cp, cp])) == 0
+    assert _count_replying(deque(messages(50))) == 2
+    assert _count_replying(deque([cp, *messages(3)]), quota=2) == 1  # only what this drain takes
+
+
+def test_hundred_messages_take_at_most_two_writes() -> None:
+    conn, transport, loop = make()
+    for msg in messages(100):
+        conn.send_async(msg)
+    assert transport.writes == []  # producers never write: the drain is scheduled
+    loop.run()
+    assert 1 <= len(transport.writes) <= 2
+    assert transport.data == b"".join(m.frame2 for m in messages(100))
+    assert conn.state.stats.control_batches == 1
+
+
+def test_one_message_is_written_in_the_same_drain_unbatched() -> None:
+    conn, transport, loop = make()
+    seen: list[bool] = []
+    conn.send_async(Spy(conn, seen))
+    assert loop.turn() == 1
+    assert transport.writes == [b"+spy\r\n"]
+    assert seen == [False]
+    assert conn.state.stats.control_batches == 0
+    assert loop.ready == []  # nothing left over for a later turn
+
+
+def test_checkpoint_and_one_message_are_not_batched() -> None:
+    conn, transport, loop = make()
+    during: list[bool] = []
+    seen: list[bool] = []
+    conn.send_async(Checkpoint(lambda client: during.append(conn.batch_mode)))
+    conn.send_async(Spy(conn, seen))
+    loop.turn()
+    assert during == [False] and seen == [False]
+    assert transport.writes == [b"+spy\r\n"]
+    assert conn.state.stats.control_batches == 0
+
+
+def test_two_messages_are_batched() -> None:
+    conn, transport, loop = make()
+    seen: list[bool] = []
+    conn.send_async(Spy(conn, seen))
+    conn.send_async(Spy(conn, seen))
+    loop.turn()
+    assert seen == [True, True]
+    assert transport.writes == [b"+spy\r\n+spy\r\n"]
+
+
+def test_checkpoint_runs_after_earlier_messages_are_written() -> None:
+    conn, transport, loop = make()
+    written_before: list[bytes] = []
+    m1, m2 = messages(2)
+    conn.send_async(m1)
+    conn.send_async(Checkpoint(lambda client: written_before.append(transport.data)))
+    conn.send_async(m2)
+    loop.turn()
+    assert written_before == [m1.frame2]
+    assert transport.data == m1.frame2 + m2.frame2
+
+
+# -- rules 2-3: quota, flush before yielding -------------------------------------------
+
+def test_quota_flushes_each_drain_and_yields_to_the_clients_own_commands() -> None:
+    conn, transport, loop = make(async_dispatch_quota="4")
+    flood = messages(100)
+    for msg in flood:
+        conn.send_async(msg)
+    loop.turn()
+    # the quota stopped the drain after 4: those 4 are on the wire, not left in the sink
+    assert transport.writes == [b"".join(m.frame2 for m in flood[:4])]
+    assert len(conn.queue) == 96 and len(loop.ready) == 1  # the rest waits for the next turn
+    loop.turn()
+    assert len(transport.writes) == 2 and transport.writes[1] == b"".join(m.frame2 for m in flood[4:8])
+    # the client's PING is answered now, not after 23 more turns, and after what was queued before it
+    conn.data_received(b"PING\r\n")
+    assert transport.writes[-1].endswith(b"+PONG\r\n")
+    assert not conn.queue
+    loop.run()
+    assert transport.data == b"".join(m.frame2 for m in flood) + b"+PONG\r\n"
+
+
+def test_quota_zero_means_no_limit() -> None:
+    conn, transport, loop = make(async_dispatch_quota="0")
+    for msg in messages(500):
+        conn.send_async(msg)
+    assert loop.run() == 1
+    assert len(transport.writes) == 1
+
+
+# -- rule 4: batch mode restored on every exit path ----------------------------------------
+
+def test_batch_mode_off_after_batched_quota_and_failing_drains() -> None:
+    conn, transport, loop = make(async_dispatch_quota="3")
+    seen: list[bool] = []
+    for _ in range(5):
+        conn.send_async(Spy(conn, seen))
+    loop.turn()
+    assert seen == [True, True, True] and conn.batch_mode is False
+    loop.run()
+    assert conn.batch_mode is False
+
+    conn.send_async(Spy(conn, seen))
+    conn.send_async(Boom())
+    conn.send_async(Spy(conn, seen))
+    with pytest.raises(RuntimeError):
+        loop.turn()
+    assert conn.batch_mode is False
+
+
+def test_failing_message_does_not_strand_the_rest() -> None:
+    conn, transport, loop = make()
+    good = messages(2)
+
+    def fail(client: Any) -> None:
+        raise RuntimeError("callback failed")
+
+    conn.send_async(good[0])
+    conn.send_async(Checkpoint(fail))
+    conn.send_async(good[1])
+    with pytest.raises(RuntimeError):
+        loop.turn()
+    assert conn.batch_mode is False
+    assert transport.data == good[0].frame2  # written before the barrier ran
+    loop.run()  # the drain was rescheduled: the message after the failure still arrives
+    assert transport.data == good[0].frame2 + good[1].frame2
+    assert conn.state.stats.dispatch_queue_bytes == 0
+
+
+# -- rule 5: control-batching no -----------------------------------------------------------
+
+def test_control_batching_no_writes_each_message() -> None:
+    conn, transport, loop = make(control_batching="no")
+    flood = messages(10)
+    for msg in flood:
+        conn.send_async(msg)
+    loop.run()
+    assert transport.writes == [m.frame2 for m in flood]
+    assert conn.state.stats.control_batches == 0
+
+
+# -- rule 6: ordering against the client's own replies ----------------------------------------
+
+def test_messages_queued_before_a_command_precede_its_reply_in_one_write() -> None:
+    conn, transport, loop = make()
+    flood = messages(3)
+    for msg in flood:
+        conn.send_async(msg)
+    conn.data_received(b"PING\r\n")
+    assert transport.writes == [b"".join(m.frame2 for m in flood) + b"+PONG\r\n"]
+    loop.run()  # the scheduled drain finds nothing left
+    assert len(transport.writes) == 1
+
+
+def test_messages_queued_before_hello_keep_the_old_protocol() -> None:
+    """They were due before HELLO ran (Redis had them in the output buffer already)."""
+    conn, transport, loop = make()
+    msg = PubMessage(b"ch", b"hi")
+    conn.send_async(msg)
+    conn.data_received(b"HELLO 3\r\n")
+    assert transport.writes[0].startswith(msg.frame2 + b"%7\r\n")
+
+
+def test_resp3_frames_for_resp3_clients() -> None:
+    conn, transport, loop = make()
+    conn.data_received(b"HELLO 3\r\n")
+    transport.writes.clear()
+    msg = PubMessage(b"ch", b"hi")
+    conn.send_async(msg)
+    loop.run()
+    assert transport.data == b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+
+
+# -- rule 7: slow consumers ---------------------------------------------------------------
+
+def test_hard_limit_drops_the_queue_and_counts_the_disconnection() -> None:
+    conn, transport, loop = make(client_output_buffer_limit="normal 1000 0 0")
+    for msg in messages(5):
+        conn.send_async(msg)
+    loop.run()
+    assert not transport.aborted
+    transport.buffered = 900  # the peer stopped reading: what we wrote stays in the transport
+    for msg in messages(4):
+        conn.send_async(msg)
+    assert not transport.aborted
+    loop.run()
+    for msg in messages(5):
+        conn.send_async(msg)
+    assert transport.aborted and conn.closing
+    assert not conn.queue and conn.queued_bytes() == 0
+    stats = conn.state.stats
+    assert stats.client_output_buffer_limit_disconnections == 1
+    assert stats.dispatch_queue_bytes == 0
+    conn.send_async(MonitorMessage(b"late"))  # producers never fail or wait afterwards
+    assert not conn.queue
+
+
+def test_limit_is_noticed_after_a_drain_moved_bytes_to_the_transport() -> None:
+    conn, transport, loop = make(client_output_buffer_limit="normal 1000 0 0")
+    conn.send_async(MonitorMessage(b"a"))
+    transport.buffered = 999
+    loop.run()  # the drain refreshes what the transport holds
+    conn.send_async(MonitorMessage(b"b"))
+    assert transport.aborted
+
+
+def test_soft_limit_needs_to_last_longer_than_its_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(connection_module.time, "monotonic", lambda: now[0])
+    conn, transport, loop = make(client_output_buffer_limit="normal 0 100 10")
+    transport.buffered = 200
+    conn.send_async(MonitorMessage(b"a"))
+    now[0] += 10
+    conn.send_async(MonitorMessage(b"b"))
+    assert not transport.aborted  # exactly 10 s: Redis waits for more than soft_seconds
+    now[0] += 1
+    conn.send_async(MonitorMessage(b"c"))
+    assert transport.aborted
+    assert conn.state.stats.client_output_buffer_limit_disconnections == 1
+
+
+def test_soft_limit_timer_restarts_below_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(connection_module.time, "monotonic", lambda: now[0])
+    conn, transport, loop = make(client_output_buffer_limit="normal 0 100 10")
+    transport.buffered = 200
+    conn.send_async(MonitorMessage(b"a"))
+    transport.buffered = 0  # the peer caught up
+    loop.run()
+    now[0] += 30
+    transport.buffered = 200  # and fell behind again
+    conn.send_async(MonitorMessage(b"b"))
+    loop.run()
+    conn.send_async(MonitorMessage(b"c"))
+    assert not transport.aborted  # a new episode: its timer started now, not 30 s ago
+    now[0] += 11
+    conn.send_async(MonitorMessage(b"d"))
+    assert transport.aborted
+
+
+def test_pubsub_class_applies_to_subscribers_only() -> None:
+    conn, transport, loop = make(client_output_buffer_limit="pubsub 1000 0 0")
+    transport.buffered = 5000
+    conn.send_async(MonitorMessage(b"x"))
+    loop.run()
+    conn.send_async(MonitorMessage(b"x"))
+    assert not transport.aborted  # not subscribed: the normal class (no limit)
+    conn.data_received(b"SUBSCRIBE ch\r\n")
+    conn.send_async(MonitorMessage(b"y"))
+    loop.run()  # the class is re-read at the latest by the next drain
+    conn.send_async(MonitorMessage(b"z"))
+    assert transport.aborted
+
+
+# -- INFO counters ----------------------------------------------------------------------------
+
+def test_queue_byte_counters_follow_the_queue() -> None:
+    conn, transport, loop = make()
+    flood = messages(10)
+    for msg in flood:
+        conn.send_async(msg)
+    assert conn.queued_bytes() == sum(m.size for m in flood)
+    loop.run()
+    stats = conn.state.stats
+    assert conn.queued_bytes() == 0 and stats.dispatch_queue_bytes == 0
+    assert stats.dispatch_queue_peak_bytes == sum(m.size for m in flood)
+    assert stats.control_messages == 10
