@@ -20,7 +20,7 @@ from ..protocol.reply import OK, PONG, Raw, Simple, Verbatim
 from .args import parse_int
 from .client_list import TYPE_BY_NAME, client_type, info_line, is_gone, live_clients
 from .client_names import validate_name
-from .help_text import help_reply
+from .help_text import help_reply, subcommand_syntax
 from .registry import CommandGroup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -417,7 +417,7 @@ def _pause(client: "Client") -> "ClientPause":
 def client_pause(client: "Client", argv: list[bytes]) -> Any:
     """Hold clients' commands (all of them, or only writes) for a number of milliseconds."""
     if len(argv) > 4:
-        raise CommandError(errors.subcommand_syntax(argv[1], argv[0]))
+        raise CommandError(subcommand_syntax(argv[1], argv[0]))
     kind = "all"
     if len(argv) == 4:
         mode = argv[3].lower()

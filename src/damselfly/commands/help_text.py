@@ -11,3 +11,9 @@ def help_reply(command: str, lines: list[str]) -> list[Simple]:
     out.append(Simple("HELP"))
     out.append(Simple("    Prints this help."))
     return out
+
+
+def subcommand_syntax(sub: bytes, command: bytes) -> str:
+    """Redis's ``addReplySubcommandSyntaxError``: the subcommand as typed, the command upper-cased."""
+    return (f"ERR unknown subcommand or wrong number of arguments for '{sub[:128].decode('utf-8', 'replace')}'. "
+            f"Try {command.decode('utf-8', 'replace').upper()} HELP.")

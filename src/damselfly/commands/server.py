@@ -20,7 +20,7 @@ from ..errors import CommandError
 from ..glob import glob_match
 from ..protocol.reply import OK, Raw, Simple, Verbatim
 from .args import parse_int
-from .help_text import help_reply
+from .help_text import help_reply, subcommand_syntax
 from .registry import CommandGroup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -315,7 +315,7 @@ def debug(client: "Client", argv: list[bytes]) -> Any:
         return _debug_object(client, argv[2])
     if sub == b"reload":
         return _debug_reload(client, argv[2:])
-    raise CommandError(errors.subcommand_syntax(argv[1], argv[0]))
+    raise CommandError(subcommand_syntax(argv[1], argv[0]))
 
 
 def _strtod(raw: bytes) -> float:
@@ -361,7 +361,7 @@ def _debug_reload(client: "Client", options: list[bytes]) -> Any:
             raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
     persistence = client.server.extensions.get("persistence")
     if persistence is None:
-        raise CommandError(errors.subcommand_syntax(b"reload", b"debug"))
+        raise CommandError(subcommand_syntax(b"reload", b"debug"))
     from ..persistence.rdb_reader import RdbLoadError
     from ..persistence.service import SaveError
     try:
@@ -402,7 +402,7 @@ def slowlog_help(client: "Client", argv: list[bytes]) -> Any:
 def slowlog_get(client: "Client", argv: list[bytes]) -> Any:
     """Get the newest slow log entries (10 by default, -1 for all)."""
     if len(argv) > 3:
-        raise CommandError(errors.subcommand_syntax(argv[1], argv[0]))
+        raise CommandError(subcommand_syntax(argv[1], argv[0]))
     entries = client.server.slowlog
     count = 10
     if len(argv) == 3:

@@ -38,7 +38,6 @@ def test_write_pause_holds_writes_not_reads(h: Harness) -> None:
     assert h.call(admin, "PING") == h.state.table.get(b"ping").handler(admin, [b"PING"])
 
 
-@pytest.mark.xfail(reason="the pubsub family's PUBLISH/SPUBLISH specs lack Redis's may_replicate flag")
 def test_write_pause_holds_publish_as_redis_does(h: Harness) -> None:
     admin = h.connect()
     h.run(admin, "CLIENT", "PAUSE", "1000", "WRITE")
