@@ -13,7 +13,6 @@ enum members per call.
 """
 from __future__ import annotations
 
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
@@ -239,7 +238,7 @@ def getex(client: "Client", argv: list[bytes]) -> Any:
                tips="request_policy:multi_shard")
 def mget(client: "Client", argv: list[bytes]) -> Any:
     """Get the values of all the given keys."""
-    values = client.db.lookup_read_many(islice(argv, 1, None))
+    values = client.db.lookup_read_many(argv[1:])
     return [v if type(v) is bytes else None for v in values]
 
 

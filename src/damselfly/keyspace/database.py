@@ -197,24 +197,23 @@ class Database:
             ks.keyspace_hits += 1
         return value
 
-    def lookup_read_many(self, keys: Iterable[bytes]) -> list[Any]:
-        """:meth:`lookup_read` for each key (MGET), in one loop when nothing can expire or listen."""
+    def lookup_read_many(self, keys: list[bytes]) -> list[Any]:
+        """:meth:`lookup_read` for each key (MGET), with C-level loops when nothing can expire or listen."""
         ks = self.keyspace
         if self.expires or ks.listeners or ks.lfu:
             return [self.lookup_read(key) for key in keys]
-        get = self.data.get
-        lru = self.lru
+        values = list(map(self.data.get, keys))
+        misses = values.count(None)
         clock = ks.lru_clock
-        values = []
-        hits = 0
-        for key in keys:
-            value = get(key)
-            if value is not None:
-                lru[key] = clock
-                hits += 1
-            values.append(value)
-        ks.keyspace_hits += hits
-        ks.keyspace_misses += len(values) - hits
+        if not misses:
+            self.lru.update(dict.fromkeys(keys, clock))
+        else:
+            lru = self.lru
+            for key, value in zip(keys, values):
+                if value is not None:
+                    lru[key] = clock
+        ks.keyspace_hits += len(values) - misses
+        ks.keyspace_misses += misses
         return values
 
     def exists(self, key: bytes) -> bool:
@@ -254,7 +253,7 @@ class Database:
             self.str_encodings.pop(key, None)
 
     def set_pairs(self, argv: list[bytes], start: int = 1) -> None:
-        """:meth:`set` for the key/value pairs ``argv[start:]`` (MSET), in one loop.
+        """:meth:`set` for the key/value pairs ``argv[start:]`` (MSET), with C-level loops.
 
         The caller still signals each key with :meth:`changed`.
         """
@@ -262,15 +261,12 @@ class Database:
             for i in range(start, len(argv), 2):
                 self.set(argv[i], argv[i + 1])
             return
-        data = self.data
-        lru = self.lru
-        clock = self.keyspace.lru_clock
+        keys = argv[start::2]
+        self.data.update(zip(keys, argv[start + 1::2]))
+        self.lru.update(dict.fromkeys(keys, self.keyspace.lru_clock))
         expires = self.expires
-        for i in range(start, len(argv), 2):
-            key = argv[i]
-            data[key] = argv[i + 1]
-            lru[key] = clock
-            if expires:
+        if expires:
+            for key in keys:
                 expires.pop(key, None)
 
     def delete(self, key: bytes) -> bool:

@@ -119,3 +119,14 @@ def test_expiry_is_not_a_change_for_save_points():
     ks.clock.advance(5)
     assert db.lookup(b"k") is None and events[-1] == (b"k", "expired")
     assert ks.dirty == before
+
+
+def test_lookup_read_many_all_hits_touches_every_key():
+    ks, db = _filled()
+    ks.clock.advance(3000)
+    ks.active_expire_cycle()
+    assert db.lookup_read_many([b"a", b"b"]) == [b"1", b"2"]
+    assert db.lru[b"a"] == db.lru[b"b"] == ks.lru_clock
+    assert b"nope" not in db.lru
+    db.lookup_read_many([b"a", b"nope"])
+    assert b"nope" not in db.lru  # misses never create access records
