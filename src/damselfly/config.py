@@ -67,6 +67,13 @@ def _parse_memory_in(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def _parse_appendonly(text: str) -> bool:
+    """``appendonly`` exists so tools can read it (redis-benchmark does); there is no AOF to turn on."""
+    if _parse_bool(text):
+        raise ConfigError("damselfly has no append-only file; use RDB snapshots (save, SAVE, BGSAVE)")
+    return False
+
+
 def _parse_hz(text: str) -> int:
     """Redis accepts 0..INT_MAX and keeps the value clamped to 1..500 (CONFIG GET shows it clamped)."""
     return min(500, max(1, _parse_int_in(0, 2**31 - 1)(text)))
@@ -226,6 +233,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("daemonize", "no", _parse_bool, _fmt_bool, mutable=False),
     _opt("pidfile", "", str, mutable=False),
     _opt("enable-debug-command", "no", _parse_enum("yes", "no", "local"), mutable=False),
+    _opt("appendonly", "no", _parse_appendonly, _fmt_bool, doc="always no: there is no append-only file"),
     _opt("enable-protected-configs", "no", _parse_enum("yes", "no", "local"), mutable=False,
          doc="allow CONFIG SET of dir and dbfilename (yes, or local connections only)"),
     _opt("control-batching", "yes", _parse_bool, _fmt_bool,
