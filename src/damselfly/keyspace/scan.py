@@ -137,24 +137,38 @@ class KeySampler:
         self._lists: dict[int, tuple[int, list[bytes]]] = {}
 
     def random_key(self, db: "Database") -> bytes | None:
-        """A random live key of ``db``, or None when it has none (Redis's ``dbRandomKey``)."""
-        data = db.data
-        tries = 0
-        while data:
-            cached = self._lists.get(db.index)
-            if cached is None or cached[0] != id(data) or len(cached[1]) != len(data) or tries >= 3:
-                keys = list(data)
-                self._lists[db.index] = (id(data), keys)
-                tries = 0
-            else:
-                keys = cached[1]
-            key = keys[random.randrange(len(keys))]
-            if key in data and db.peek(key) is not None:
+        """A random live key of ``db``, or None when it has none (Redis's ``dbRandomKey``).
+
+        A picked key that turns out expired is deleted (as Redis does) and
+        another is tried; every 8 misses the list is rebuilt from live keys
+        only, so a database full of expired keys costs O(n) per call, never
+        O(n) per expired key.
+        """
+        if not db.data:
+            return None
+        cached = self._lists.get(db.index)
+        if cached is not None and cached[0] == id(db.data) and len(cached[1]) == len(db.data):
+            keys = cached[1]
+        else:
+            keys = self._rebuild(db)
+        randrange = random.randrange
+        for attempt in range(1, 33):
+            if not keys:
+                return None
+            key = keys[randrange(len(keys))]
+            if db.peek(key) is not None:
                 return key
-            tries += 1
-            data = db.data
-        self._lists.pop(db.index, None)
+            if attempt % 8 == 0:
+                keys = self._rebuild(db)
+        for key in keys:  # only reached if keys keep expiring under us
+            if db.peek(key) is not None:
+                return key
         return None
+
+    def _rebuild(self, db: "Database") -> list[bytes]:
+        keys = list(db.data) if not db.expires else list(db.keys())
+        self._lists[db.index] = (id(db.data), keys)
+        return keys
 
 
 class KeyspaceIteration:

@@ -159,3 +159,14 @@ def test_random_key_after_flush_and_swap():
     ks.dbs[0].flush()
     ks.dbs[0].set(b"c", b"1")
     assert sampler.random_key(ks.dbs[0]) == b"c"
+
+
+def test_random_key_among_many_expired_keys_is_not_quadratic(monkeypatch):
+    ks, db = _db(20_000)
+    for i in range(19_999):
+        db.set_expire(b"k%d" % i, ks.clock.now_ms() - 1)
+    lookups = []
+    original = type(db).peek
+    monkeypatch.setattr(type(db), "peek", lambda self, key: lookups.append(key) or original(self, key))
+    assert KeySampler().random_key(db) == b"k19999"
+    assert len(lookups) <= 16  # a rebuild from live keys after at most 8 misses
