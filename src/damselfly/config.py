@@ -60,6 +60,8 @@ def _parse_int_in(lo: int, hi: int) -> Callable[[str], int]:
 
 def _parse_memory_in(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
+        if text.strip().startswith("-"):  # Redis reads memory options with memtoull: no sign
+            raise ConfigError("argument must be a memory value")
         v = parse_memory(text)
         if not lo <= v <= hi:
             raise ConfigError(f"argument must be between {lo} and {hi} inclusive")
@@ -198,7 +200,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("tcp-backlog", "511", _parse_int_in(0, 2**31 - 1), mutable=False),
     _opt("loglevel", "notice", _parse_enum(*_LEVELS)),
     _opt("logfile", "", str, mutable=False, doc="log file path; empty logs to stdout"),
-    _opt("dir", ".", str, doc="working directory for dumps"),
+    _opt("dir", ".", str, os.path.abspath, doc="working directory for dumps (shown absolute)"),
     _opt("dbfilename", "dump.rdb", str),
     _opt("save", "3600 1 300 100 60 10000", parse_save, _fmt_save, multi_arg=True),
     _opt("rdbcompression", "yes", _parse_bool, _fmt_bool, doc="LZF-compress strings longer than 20 bytes in dumps"),

@@ -46,7 +46,9 @@ def resolve(client: "Client", argv: list[bytes]) -> CommandSpec:
     server = client.server
     spec = server.table.get(argv[0])  # type: ignore[union-attr]
     if spec is None:
+        client.last_cmd = "NULL"  # CLIENT LIST cmd=: Redis's lastcmd is set by the lookup itself
         raise CommandError(errors.unknown_command(argv[0], argv[1:]))
+    client.last_cmd = spec.name
     arity = spec.arity
     n = len(argv)
     if (arity > 0 and n != arity) or n < -arity:
@@ -55,7 +57,9 @@ def resolve(client: "Client", argv: list[bytes]) -> CommandSpec:
     if spec.subcommands and n > 1:  # COMMAND alone runs the container's own handler
         sub = spec.subcommands.get(argv[1].lower())
         if sub is None:
+            client.last_cmd = "NULL"
             raise CommandError(errors.unknown_subcommand(argv[1], spec.name))
+        client.last_cmd = sub.full_name
         arity = sub.arity
         if (arity > 0 and n != arity) or n < -arity:
             sub.rejected_calls += 1
@@ -79,6 +83,8 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         if spec is None or spec.subcommands or not (
                 len(argv) == spec.arity or (spec.arity < 0 and len(argv) >= -spec.arity)):
             spec = resolve(client, argv)
+        else:
+            client.last_cmd = spec.name
         if not client.authenticated and not spec.no_auth:
             raise CommandError(errors.NOAUTH)
         if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):
@@ -112,7 +118,6 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
 def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
     """Execute an already-resolved command (also used by EXEC for queued ones)."""
     server = client.server
-    client.last_cmd = spec.full_name
     server.current_client = client  # tracking: NOLOOP and own-write invalidations after the reply
     t0 = _perf()
     try:

@@ -152,6 +152,7 @@ class CommandTable:
                 if container is None:  # the owning family is not in this table: stay unknown
                     continue
                 spec.parent = container
+                spec.group = container.group  # COMMAND DOCS: a subcommand is in its container's group
                 container.subcommands[spec.name.encode()] = spec
         # Clients send upper case (redis-py, redis-benchmark) or lower case:
         # both are direct hits; mixed case falls back to bytes.lower().

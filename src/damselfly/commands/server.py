@@ -63,6 +63,8 @@ group.container("config", -2, "", acl="slow", since="2.0.0",
 _NEEDS_RESTART = frozenset({"port", "bind"})
 # Redis 7.0's PROTECTED_CONFIG options: settable only with enable-protected-configs.
 _PROTECTED = frozenset({"dir", "dbfilename"})
+# Redis 7.0's HIDDEN_CONFIG options: CONFIG GET answers them by exact name only, never for a glob.
+_HIDDEN = frozenset({"rdb-key-save-delay", "key-load-delay"})
 
 _CONFIG_HELP = [
     "GET <pattern>",
@@ -106,7 +108,7 @@ def config_get(client: "Client", argv: list[bytes]) -> Any:
                 names[low] = pattern
             continue
         for name in _config_names():
-            if name not in matches and glob_match(raw, name.encode(), nocase=True):
+            if name not in matches and name not in _HIDDEN and glob_match(raw, name.encode(), nocase=True):
                 matches[name] = canonical(name)
                 names[name] = name
     return {names[low].encode(): config.format(option).encode() for low, option in matches.items()}
