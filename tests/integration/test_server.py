@@ -127,3 +127,21 @@ def test_command_through_redis_py(r: redis.Redis) -> None:
     assert commands["get"]["arity"] == 2 and "readonly" in commands["get"]["flags"]
     assert r.command_count() == len(commands)
     assert [k if isinstance(k, str) else k.decode() for k in r.command_getkeys("MSET", "a", "1", "b", "2")] == ["a", "b"]
+
+
+def test_debug_reload_round_trips_the_dataset(start_server, tmp_path) -> None:
+    srv = start_server(enable_debug_command="yes", dir=str(tmp_path))
+    conn = RawConnection(srv.host, srv.port)
+    try:
+        conn.command("SET", "reload-key", "v")
+        conn.command("RPUSH", "reload-list", "a", "b")
+        assert conn.command("DEBUG", "RELOAD") == b"+OK\r\n"
+        assert conn.command("GET", "reload-key") == b"$1\r\nv\r\n"
+        assert conn.command("LRANGE", "reload-list", "0", "-1") == b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        conn.command("SET", "after-save", "x")
+        assert conn.command("DEBUG", "RELOAD", "NOSAVE") == b"+OK\r\n"  # back to the dump: no after-save
+        assert conn.command("EXISTS", "after-save") == b":0\r\n"
+        (tmp_path / "dump.rdb").unlink()
+        assert conn.command("DEBUG", "RELOAD", "NOSAVE") == b"-ERR Error trying to load the RDB dump\r\n"
+    finally:
+        conn.close()
