@@ -158,10 +158,21 @@ _NOTIFY_LETTERS = "KEg$lshzxetmdnA"
 
 
 def parse_notify_flags(text: str) -> str:
+    """Validate, then store Redis's canonical spelling (``KEA`` reads back as ``AKE``).
+
+    Redis keeps the flags as bits and prints them with
+    ``keyspaceEventsFlagsToString``: ``A`` when every class is on (which hides
+    ``n``), else the classes in ``g$lshzxetdn`` order, then ``K``, ``E``, ``m``.
+    """
     for ch in text:
         if ch not in _NOTIFY_LETTERS:
             raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-    return text
+    classes = "g$lshzxetd"
+    if "A" in text or all(c in text for c in classes):
+        canonical = "A"
+    else:
+        canonical = "".join(c for c in classes + "n" if c in text)
+    return canonical + "".join(c for c in "KEm" if c in text)
 
 
 @dataclass(slots=True)

@@ -87,6 +87,12 @@ def unknown_subcommand(sub: bytes, command: str) -> str:
     )
 
 
+def subcommand_syntax(sub: bytes, command: bytes) -> str:
+    """Redis's ``addReplySubcommandSyntaxError``: the subcommand as typed, the command upper-cased."""
+    return (f"ERR unknown subcommand or wrong number of arguments for '{_clip(sub)}'. "
+            f"Try {command.decode('utf-8', 'replace').upper()} HELP.")
+
+
 def wrong_arity(name: str) -> str:
     return f"ERR wrong number of arguments for '{name}' command"
 
@@ -119,6 +125,7 @@ AUTH_NOT_CONFIGURED = (
 )
 NOPROTO = "NOPROTO unsupported protocol version"
 MAX_CLIENTS = "ERR max number of clients reached"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
 
 # Transactions
 MULTI_NESTED = "ERR MULTI calls can not be nested"

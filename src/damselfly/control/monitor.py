@@ -29,9 +29,9 @@ def quote_repr(arg: bytes) -> bytes:
 
 
 def monitor_line(db_index: int, addr: str, argv: list[bytes], now: float | None = None) -> bytes:
-    now = time.time() if now is None else now
-    secs = int(now)
-    usecs = int((now - secs) * 1_000_000)
+    """One line; ``now`` (seconds) defaults to the wall clock, kept in whole microseconds like gettimeofday."""
+    micros = time.time_ns() // 1000 if now is None else round(now * 1_000_000)
+    secs, usecs = divmod(micros, 1_000_000)
     head = b"%d.%06d [%d %s]" % (secs, usecs, db_index, addr.encode())
     return head + b" " + b" ".join(quote_repr(a) for a in argv)
 

@@ -182,7 +182,7 @@ class Tracking:
                 if parent is None or parent.name != "client":
                     t.caching = False
         if self.table:
-            self._limit()
+            self._limit(client)
 
     def remember(self, client: "Client", keys: Iterable[bytes]) -> None:
         table = self.table
@@ -195,16 +195,19 @@ class Tracking:
                 ids[cid] = None
                 self.total_items += 1
 
-    def _limit(self) -> None:
+    def _limit(self, client: "Client") -> None:
         """``tracking-table-max-keys``: invalidate the oldest keys until under the cap.
 
-        Redis picks victims by a random walk of its radix tree; the oldest
-        remembered key is the deterministic equivalent.
+        Redis picks victims by a random walk of its radix tree, before the
+        next command runs; the oldest remembered key is the deterministic
+        equivalent, and a victim of the client whose command overflowed the
+        table is told right after that command's reply, which is where
+        Redis's message lands for it too.
         """
         cap = self.state.config.tracking_table_max_keys
         table = self.table
         while cap and len(table) > cap:
-            self.invalidate_key(next(iter(table)), bcast=False)
+            self.invalidate_key(next(iter(table)), bcast=False, reply_first=client)
 
     # -- invalidating ------------------------------------------------------------------
     def on_change(self, db: "Database", key: bytes | None, event: str, kind: int) -> None:
@@ -217,8 +220,8 @@ class Tracking:
             return
         self.invalidate_key(key, bcast=True)
 
-    def invalidate_key(self, key: bytes, bcast: bool) -> None:
-        """Redis's ``trackingInvalidateKey``."""
+    def invalidate_key(self, key: bytes, bcast: bool, reply_first: "Client | None" = None) -> None:
+        """Redis's ``trackingInvalidateKey``; ``reply_first`` also waits for its command's reply."""
         if bcast and self.prefix_table:
             self._collect_for_broadcast(key)
         ids = self.table.pop(key, None)
@@ -237,7 +240,7 @@ class Tracking:
                 continue
             if msg is None:
                 msg = InvalidationMessage([key])
-            self._send(target, msg, current)
+            self._send(target, msg, current or reply_first)
         if not self.table and not self.tracking and not self.prefix_table:
             # Stop listening, but not from inside the keyspace's listener loop.
             _call_soon(self._update_hooks)

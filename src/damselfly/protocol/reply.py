@@ -23,6 +23,7 @@ value               RESP3               RESP2
 ``Verbatim``        ``=`` verbatim      ``$`` bulk of the text only
 ``Raw``             the bytes as given  same
 ``Pairs``           ``*`` of ``*2``     one flat ``*`` array (WITHSCORES)
+``Replies``         each item in turn   same (no header: several replies)
 ==================  ==================  =====================================
 """
 from __future__ import annotations
@@ -46,6 +47,16 @@ class Raw(bytes):
 
 class Push(list):
     """An out-of-band push (pub/sub messages, invalidations, MONITOR in RESP3)."""
+
+    __slots__ = ()
+
+
+class Replies(list):
+    """Several consecutive replies to one command, written with no array header.
+
+    SUBSCRIBE a b c answers one confirmation per channel; inside EXEC the
+    items follow the EXEC array header exactly as Redis writes them.
+    """
 
     __slots__ = ()
 
@@ -246,6 +257,11 @@ def _make_encoder(resp3: bool) -> Callable[[Any, list[bytes]], None]:
         def e_verbatim(v: Verbatim, out: list[bytes]) -> None:
             _bulk(v.text, out)
 
+    def e_replies(v: list, out: list[bytes]) -> None:
+        for item in v:
+            enc(item, out)
+
+    table[Replies] = e_replies
     if resp3:
         def e_pairs(v: list, out: list[bytes]) -> None:
             out.append(b"*%d\r\n" % len(v))
