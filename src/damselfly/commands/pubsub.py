@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..errors import CommandError
-from ..protocol.reply import Push, Replies, Simple
+from ..protocol.reply import Push, Raw, Replies, Simple
 from .registry import CommandGroup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,16 +111,24 @@ def sunsubscribe(client: "Client", argv: list[bytes]) -> Any:
                         lambda c: len(c.shard_channels))
 
 
+# Receiver counts as ready frames (an integer is the same in RESP2 and RESP3):
+# PUBLISH is the hot command of a fan-out, and this skips the encoder's
+# dispatch and formatting (about 0.3 us a publish).
+_COUNTS = [Raw(b":%d\r\n" % n) for n in range(1024)]
+
+
 @group.command("publish", 3, "pubsub loading stale fast may_replicate sentinel", acl="pubsub fast", since="2.0.0")
 def publish(client: "Client", argv: list[bytes]) -> Any:
     """Post a message to a channel; reply the number of receivers (channel + pattern)."""
-    return client.server.extensions["pubsub"].publish(argv[1], argv[2])
+    n = client.server.extensions["pubsub"].publish(argv[1], argv[2])
+    return _COUNTS[n] if n < 1024 else n
 
 
 @group.command("spublish", 3, "pubsub loading stale fast may_replicate", keys=(1, 1, 1), acl="pubsub fast", since="7.0.0")
 def spublish(client: "Client", argv: list[bytes]) -> Any:
     """Post a message to a shard channel."""
-    return client.server.extensions["pubsub"].spublish(argv[1], argv[2])
+    n = client.server.extensions["pubsub"].spublish(argv[1], argv[2])
+    return _COUNTS[n] if n < 1024 else n
 
 
 # -- PUBSUB introspection -------------------------------------------------------------

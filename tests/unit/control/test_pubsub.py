@@ -27,7 +27,7 @@ def test_channel_then_pattern_delivery_order_and_receiver_count(state, new_clien
     run(c, "SUBSCRIBE", "a")
     run(c, "PSUBSCRIBE", "a*", "*")
     assert run(new_client(), "PUBLISH", "a", "x") == 3
-    kinds = [(m.pattern, m.channel) for m in c.outbox.sent]
+    kinds = [(pattern, channel) for pattern, channel, _ in c.outbox.messages()]
     assert kinds == [(None, b"a"), (b"a*", b"a"), (b"*", b"a")]
 
 
@@ -61,7 +61,7 @@ def test_unsubscribe_stops_delivery_at_once(state, new_client) -> None:
     pub = new_client()
     assert run(pub, "PUBLISH", "a", "x") == 0
     assert run(pub, "PUBLISH", "b", "x") == 1
-    assert [m.channel for m in c.outbox.sent] == [b"b"]
+    assert [channel for _, channel, _ in c.outbox.messages()] == [b"b"]
 
 
 def test_shard_channels_are_separate(state, new_client) -> None:
@@ -114,6 +114,57 @@ def test_resp2_subscribed_mode_rule_names_the_subcommand(state, new_client) -> N
     c3 = new_client(resp=3)
     run(c3, "SUBSCRIBE", "a")
     assert run(c3, "GET", "k") is None  # RESP3: any command
+
+
+def test_consecutive_publishes_share_one_run_per_subscriber(state, new_client) -> None:
+    subs = [new_client() for _ in range(3)]
+    for c in subs:
+        run(c, "SUBSCRIBE", "ch")
+    pub = new_client()
+    for i in range(5):
+        run(pub, "PUBLISH", "ch", str(i))
+    for c in subs:
+        assert len(c.outbox.sent) == 1  # queued once, grew with each publish
+        assert [p for _, _, p in c.outbox.messages()] == [b"0", b"1", b"2", b"3", b"4"]
+    assert subs[0].outbox.sent[0] is subs[1].outbox.sent[0]
+    frame = subs[0].outbox.sent[0].frame2  # reading it closes the run...
+    assert frame == b"".join(b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\n%d\r\n" % i for i in range(5))
+    run(pub, "PUBLISH", "ch", "5")  # ...so the next publish starts another
+    assert len(subs[0].outbox.sent) == 2
+
+
+def test_subscription_changes_close_the_run(state, new_client) -> None:
+    a = new_client()
+    run(a, "SUBSCRIBE", "ch")
+    pub = new_client()
+    run(pub, "PUBLISH", "ch", "1")
+    b = new_client()
+    run(b, "SUBSCRIBE", "ch")  # b must not see "1", nor share a run that holds it
+    run(pub, "PUBLISH", "ch", "2")
+    assert [p for _, _, p in a.outbox.messages()] == [b"1", b"2"]
+    assert [p for _, _, p in b.outbox.messages()] == [b"2"]
+    run(a, "UNSUBSCRIBE", "ch")
+    run(pub, "PUBLISH", "ch", "3")
+    assert [p for _, _, p in a.outbox.messages()] == [b"1", b"2"]
+    assert [p for _, _, p in b.outbox.messages()] == [b"2", b"3"]
+
+
+def test_runs_are_capped_in_messages_and_bytes(state, new_client, monkeypatch) -> None:
+    from damselfly.control import pubsub as pubsub_module
+    monkeypatch.setattr(pubsub_module, "RUN_MESSAGES", 3)
+    c = new_client()
+    run(c, "SUBSCRIBE", "ch")
+    pub = new_client()
+    for i in range(7):
+        run(pub, "PUBLISH", "ch", str(i))
+    assert [m.count for m in c.outbox.sent] == [3, 3, 1]
+    monkeypatch.setattr(pubsub_module, "RUN_MESSAGES", 1000)
+    monkeypatch.setattr(pubsub_module, "RUN_BYTES", 250)
+    run(c, "SUBSCRIBE", "big")
+    for _ in range(5):
+        run(pub, "PUBLISH", "big", "x" * 100)
+    assert [m.count for m in c.outbox.sent[3:]] == [3, 2]
+    assert c.outbox.sent[3].size >= 300
 
 
 def test_message_sizes_cover_the_frame(state, new_client) -> None:

@@ -397,3 +397,111 @@ def test_queue_byte_counters_follow_the_queue() -> None:
     assert conn.queued_bytes() == 0 and stats.dispatch_queue_bytes == 0
     assert stats.dispatch_queue_peak_bytes == sum(m.size for m in flood)
     assert stats.control_messages == 10
+
+
+# -- PUBLISH runs through real connections ---------------------------------------------------
+
+def make_pair(**options: str) -> tuple[Connection, FakeTransport, Connection, FakeTransport, FakeLoop]:
+    """A subscriber and a publisher connection on one server state."""
+    sub, sub_t, loop = make(**options)
+    pub = Connection(sub.state, loop)  # type: ignore[arg-type]
+    pub_t = FakeTransport()
+    pub.connection_made(pub_t)  # type: ignore[arg-type]
+    return sub, sub_t, pub, pub_t, loop
+
+
+def publishes(*pairs: tuple[str, str]) -> bytes:
+    return b"".join(b"PUBLISH %s %s\r\n" % (c.encode(), p.encode()) for c, p in pairs)
+
+
+def payloads(data: bytes) -> list[bytes]:
+    parts = data.split(b"\r\n")
+    return [parts[i + 4] for i, x in enumerate(parts) if x == b"message"]
+
+
+def test_a_pipeline_of_publishes_reaches_a_subscriber_in_order_across_channels() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a b\r\n")
+    sub_t.writes.clear()
+    pub.data_received(publishes(("a", "1"), ("a", "2"), ("b", "3"), ("a", "4"), ("a", "5")))
+    assert pub_t.data == b":1\r\n" * 5
+    assert len(sub.queue) == 3  # a:[1,2], b:[3], a:[4,5]: a run ends when anything follows it
+    loop.run()
+    assert payloads(sub_t.data) == [b"1", b"2", b"3", b"4", b"5"]
+    assert len(sub_t.writes) == 1
+
+
+def test_the_quota_counts_entries_and_a_run_is_one() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair(async_dispatch_quota="2")
+    sub.data_received(b"SUBSCRIBE a b\r\n")
+    sub_t.writes.clear()
+    pub.data_received(publishes(*[("a", str(i)) for i in range(10)], ("b", "10"), ("a", "11")))
+    assert [m.count for m in sub.queue] == [10, 1, 1]
+    loop.turn()  # two entries: eleven messages, one write
+    assert payloads(sub_t.data) == [str(i).encode() for i in range(11)] and len(sub_t.writes) == 1
+    sub.data_received(b"PING\r\n")  # what is left goes first (rule 6), then PONG
+    assert sub_t.writes[-1].endswith(b"*2\r\n$4\r\npong\r\n$0\r\n\r\n")
+    assert payloads(sub_t.data) == [str(i).encode() for i in range(12)]
+
+
+def test_runs_are_written_message_by_message_without_batching() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair(control_batching="no")
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    sub_t.writes.clear()
+    pub.data_received(publishes(*[("a", str(i)) for i in range(5)]))
+    loop.run()
+    assert len(sub_t.writes) == 5
+    assert payloads(sub_t.data) == [str(i).encode() for i in range(5)]
+
+
+def test_a_run_closes_before_an_unsubscribe_confirmation() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    sub_t.writes.clear()
+    pub.data_received(publishes(("a", "before")))
+    sub.data_received(b"UNSUBSCRIBE a\r\n")
+    pub.data_received(publishes(("a", "after")))
+    loop.run()
+    assert pub_t.data == b":1\r\n:0\r\n"
+    assert sub_t.data.endswith(b"*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n")
+    assert payloads(sub_t.data) == [b"before"]
+
+
+def test_hundred_published_messages_take_at_most_two_writes() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    sub_t.writes.clear()
+    pub.data_received(publishes(*[("a", str(i)) for i in range(100)]))
+    assert len(sub.queue) == 1  # one run: queued once, grown by 99 publishes
+    loop.run()
+    assert 1 <= len(sub_t.writes) <= 2
+    assert payloads(sub_t.data) == [str(i).encode() for i in range(100)]
+
+
+def test_a_run_is_one_entry_of_the_quota() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair(async_dispatch_quota="2")
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    sub_t.writes.clear()
+    sub.send_async(MonitorMessage(b"first"))
+    pub.data_received(publishes(*[("a", str(i)) for i in range(4)]))
+    sub.send_async(MonitorMessage(b"last"))
+    assert [m.count for m in sub.queue] == [1, 4, 1]
+    loop.turn()
+    assert sub_t.writes[0].startswith(b"+first\r\n") and payloads(sub_t.writes[0]) == [b"0", b"1", b"2", b"3"]
+    assert not sub_t.writes[0].endswith(b"+last\r\n")
+    loop.turn()
+    assert sub_t.writes[1] == b"+last\r\n"
+
+
+def test_queued_bytes_follow_a_growing_run() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    pub.data_received(publishes(("a", "x" * 100)))
+    one = sub.queued_bytes()
+    pub.data_received(publishes(*[("a", "x" * 100)] * 9))
+    sub.send_async(MonitorMessage(b"after"))  # the run stops being the tail: its growth is counted
+    assert sub.queued_bytes() >= 10 * one
+    run = sub.queue[0]
+    assert sub.queued_bytes() == run.size + sub.queue[1].size
+    loop.run()
+    assert sub.queued_bytes() == 0 and sub.state.stats.dispatch_queue_bytes == 0
