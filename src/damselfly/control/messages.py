@@ -101,7 +101,7 @@ class PubRun(ControlMessage):
     """
 
     __slots__ = ("head2", "head3", "name", "pattern", "payloads", "channels", "open", "nbytes",
-                 "overhead", "_bodies", "_frame2", "_frame3")
+                 "overhead", "_bodies", "_frame2", "_frame3", "__weakref__")
 
     def __init__(self, head2: bytes, head3: bytes, name: bytes, pattern: bool = False) -> None:
         self.head2 = head2

@@ -23,6 +23,7 @@ nowhere else.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from weakref import ref
 
 from ..glob import compile_glob
 from .messages import RUN_BYTES, RUN_MESSAGES, ControlMessage, PubRun
@@ -47,10 +48,11 @@ class PubSub:
         self.shard_channels: dict[bytes, Subscribers] = {}
         # (pattern, matcher, subscribers) for the publish loop; rebuilt when patterns change.
         self._pattern_index: list[tuple[bytes, Callable[[bytes], bool], Subscribers]] = []
-        # the last run of each channel / pattern / shard channel (open or not)
-        self._runs: dict[bytes, PubRun] = {}
-        self._pattern_runs: dict[bytes, PubRun] = {}
-        self._shard_runs: dict[bytes, PubRun] = {}
+        # The last run of each channel / pattern / shard channel, weakly: once every
+        # subscriber has drained it nothing keeps its payloads alive.
+        self._runs: dict[bytes, ref[PubRun]] = {}
+        self._pattern_runs: dict[bytes, ref[PubRun]] = {}
+        self._shard_runs: dict[bytes, ref[PubRun]] = {}
 
 
     # -- subscribing ---------------------------------------------------------------
@@ -113,7 +115,8 @@ class PubSub:
         receivers = 0
         subs = self.channels.get(channel)
         if subs:
-            run = self._runs.get(channel)
+            last = self._runs.get(channel)
+            run = last() if last is not None else None
             if run is not None and run.open:  # the hot path of a pipelined fan-out: no per-subscriber work
                 payloads = run.payloads
                 payloads.append(payload)
@@ -121,19 +124,22 @@ class PubSub:
                 if nbytes >= RUN_BYTES or len(payloads) >= RUN_MESSAGES:
                     run.open = False
             else:
-                run = self._runs[channel] = PubRun.for_channel(channel)
+                run = PubRun.for_channel(channel)
+                self._runs[channel] = ref(run)
                 _start(run, payload, subs)
             receivers = len(subs)
         if self._pattern_index:
             for pattern, match, psubs in self._pattern_index:
                 if match(channel):
-                    run = self._pattern_runs.get(pattern)
+                    last = self._pattern_runs.get(pattern)
+                    run = last() if last is not None else None
                     if run is not None and run.open:
                         run.channels.append(channel)  # type: ignore[union-attr]
                         run.nbytes += len(channel)
                         _join(run, payload)
                     else:
-                        run = self._pattern_runs[pattern] = PubRun.for_pattern(pattern)
+                        run = PubRun.for_pattern(pattern)
+                        self._pattern_runs[pattern] = ref(run)
                         run.channels.append(channel)  # type: ignore[union-attr]
                         run.nbytes = len(channel)
                         _start(run, payload, psubs)
@@ -145,11 +151,13 @@ class PubSub:
         subs = self.shard_channels.get(channel)
         if not subs:
             return 0
-        run = self._shard_runs.get(channel)
+        last = self._shard_runs.get(channel)
+        run = last() if last is not None else None
         if run is not None and run.open:
             _join(run, payload)
         else:
-            run = self._shard_runs[channel] = PubRun.for_channel(channel, sharded=True)
+            run = PubRun.for_channel(channel, sharded=True)
+            self._shard_runs[channel] = ref(run)
             _start(run, payload, subs)
         return len(subs)
 
@@ -193,8 +201,9 @@ def _join(run: PubRun, payload: bytes) -> None:
         run.open = False
 
 
-def _close(runs: dict[bytes, PubRun], name: bytes) -> None:
-    run = runs.get(name)
+def _close(runs: dict[bytes, "ref[PubRun]"], name: bytes) -> None:
+    last = runs.get(name)
+    run = last() if last is not None else None
     if run is not None:
         run.open = False
 

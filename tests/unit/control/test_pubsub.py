@@ -171,3 +171,18 @@ def test_message_sizes_cover_the_frame(state, new_client) -> None:
     msg = PubMessage(b"chan", b"x" * 100)
     assert msg.size >= len(msg.frame2) - 1
     assert msg.frame3[0:1] == b">"
+
+
+def test_a_drained_run_is_not_kept_alive_by_the_registry(state, new_client) -> None:
+    import gc
+    import weakref
+    c = new_client()
+    run(c, "SUBSCRIBE", "ch")
+    pub = new_client()
+    run(pub, "PUBLISH", "ch", "x" * 1000)
+    r = weakref.ref(c.outbox.sent[0])
+    c.outbox.sent.clear()  # the subscriber wrote it
+    gc.collect()
+    assert r() is None
+    run(pub, "PUBLISH", "ch", "y")  # and the next publish starts a new run
+    assert c.outbox.messages() == [(None, b"ch", b"y")]
