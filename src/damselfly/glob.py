@@ -22,6 +22,7 @@ than the interpreted walk on a 20-byte channel.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
 _STAR = 42      # *
@@ -215,8 +216,13 @@ def _translate(pattern: bytes, nocase: bool) -> bytes:
     return b"".join(out)
 
 
+@lru_cache(maxsize=256)
 def compile_glob(pattern: bytes, nocase: bool = False) -> Callable[[bytes], bool]:
-    """A matcher equivalent to ``lambda text: glob_match(pattern, text, nocase)``."""
+    """A matcher equivalent to ``lambda text: glob_match(pattern, text, nocase)``.
+
+    Cached: SCAN loops and PUBSUB CHANNELS ask for the same pattern again and
+    again, and translating a class walks all 256 byte values.
+    """
     if not pattern:
         return lambda text: not text
     fullmatch = re.compile(_translate(pattern, nocase), re.DOTALL).fullmatch
