@@ -145,7 +145,6 @@ def subscribed_context(name: str) -> str:
         "PING / QUIT / RESET are allowed in this context"
     )
 
-
 # Hashes, lists, sets, blocking commands
 INVALID_CURSOR = "ERR invalid cursor"
 OUT_OF_RANGE = "ERR value is out of range"

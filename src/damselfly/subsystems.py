@@ -15,13 +15,13 @@ def install(state: ServerState) -> None:
     transactions.install(state)
     from . import control  # pub/sub, MONITOR, client tracking, keyspace notifications
     control.install(state)
-    from .persistence import service as persistence  # SAVE/BGSAVE, save points, shutdown save
-    persistence.install(state)
-    from . import blocking  # BLPOP & co: clients blocked on keys, served after each command
-    blocking.install(state)
     from .commands import keys  # SCAN cursors, RANDOMKEY sampling, LFU switch
     keys.install(state)
+    from .persistence import service as persistence  # SAVE/BGSAVE, save points, shutdown save
+    persistence.install(state)
     from . import pause  # CLIENT PAUSE: held clients and the end timer
     pause.install(state)
+    from . import blocking  # BLPOP & co: clients blocked on keys, served after each command
+    blocking.install(state)
     from . import info  # INFO memory's startup baseline
     info.install(state)
