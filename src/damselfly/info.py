@@ -304,8 +304,8 @@ def cpu_fields(state: "ServerState") -> Fields:
 def commandstats_fields(state: "ServerState") -> Fields:
     """``cmdstat_<name>`` for every command or subcommand called, rejected or failed.
 
-    ``CommandSpec.usec`` accumulates seconds (``perf_counter`` differences),
-    so it is converted to whole microseconds here.
+    ``CommandSpec.usec`` accumulates microseconds as a float; Redis reports
+    whole ones.
     """
     fields: Fields = []
     if state.table is None:
@@ -313,7 +313,7 @@ def commandstats_fields(state: "ServerState") -> Fields:
     for spec in state.table.all_specs():
         if not (spec.calls or spec.rejected_calls or spec.failed_calls):
             continue
-        usec = int(spec.usec * 1_000_000)
+        usec = int(spec.usec)
         per_call = usec / spec.calls if spec.calls else 0.0
         fields.append((f"cmdstat_{spec.full_name}",
                        f"calls={spec.calls},usec={usec},usec_per_call={per_call:.2f},"

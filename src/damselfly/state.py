@@ -32,13 +32,14 @@ class Stats:
     )
 
     def __init__(self) -> None:
+        self.dispatch_queue_bytes = 0  # a gauge (bytes queued right now): reset() leaves it alone
         self.reset()
         self.ops_samples: deque[float] = deque(maxlen=16)
         self._last_ops = 0
         self._last_ops_time = time.monotonic()
 
     def reset(self) -> None:
-        """CONFIG RESETSTAT."""
+        """CONFIG RESETSTAT: zero the counters; the peak restarts from the current gauge."""
         self.total_connections_received = 0
         self.total_commands_processed = 0
         self.rejected_connections = 0
@@ -50,8 +51,7 @@ class Stats:
         self.total_error_replies = 0
         self.client_output_buffer_limit_disconnections = 0
         self.client_query_buffer_limit_disconnections = 0
-        self.dispatch_queue_bytes = 0
-        self.dispatch_queue_peak_bytes = 0
+        self.dispatch_queue_peak_bytes = self.dispatch_queue_bytes
         self.control_batches = 0
         self.control_messages = 0
         self.evicted_keys = 0

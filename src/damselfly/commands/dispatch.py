@@ -128,13 +128,13 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
         reply = err
     finally:
         server.current_client = None
-    elapsed = _perf() - t0
+    usec = (_perf() - t0) * 1e6
     spec.calls += 1
-    spec.usec += elapsed
+    spec.usec += usec
     server.stats.total_commands_processed += 1
     threshold = server.config.slowlog_log_slower_than
-    if threshold >= 0 and elapsed * 1e6 >= threshold:
-        server.slowlog_add(client, argv, int(elapsed * 1e6))
+    if threshold >= 0 and usec >= threshold and "skip_slowlog" not in spec.flags:  # EXEC: its commands are logged
+        server.slowlog_add(client, argv, int(usec))
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)
     if server.after_command_hooks:

@@ -8,7 +8,7 @@ README's command table are all generated from these specs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +42,8 @@ class CommandSpec:
     tips: tuple[str, ...] = ()
     subcommands: dict[bytes, "CommandSpec"] = field(default_factory=dict)
     parent: "CommandSpec | None" = None
-    # statistics (INFO commandstats)
+    # statistics (INFO commandstats); usec is microseconds (a float: fast commands
+    # take a few of them, so whole ones per call would lose most of the total)
     calls: int = 0
     usec: float = 0.0
     rejected_calls: int = 0
@@ -134,8 +135,24 @@ class CommandGroup:
         return deco
 
 
+def _own_copy(spec: CommandSpec, parent: CommandSpec | None) -> CommandSpec:
+    """A per-table copy of a declared spec (and of its subcommands), statistics at zero.
+
+    The declared specs live in module-level groups, so several servers in one
+    process (embedded servers, tests) would otherwise share INFO commandstats.
+    """
+    copy = replace(spec, subcommands={}, parent=parent, calls=0, usec=0.0, rejected_calls=0, failed_calls=0)
+    for name, sub in spec.subcommands.items():
+        copy.subcommands[name] = _own_copy(sub, copy)
+    return copy
+
+
 class CommandTable:
-    """Name -> spec lookups (exact-case fast path), plus iteration for COMMAND."""
+    """Name -> spec lookups (exact-case fast path), plus iteration for COMMAND.
+
+    The table holds its own copies of the groups' specs (see :func:`_own_copy`):
+    per-command statistics belong to one server.
+    """
 
     def __init__(self, groups: Iterable[CommandGroup]) -> None:
         self.by_name: dict[bytes, CommandSpec] = {}
@@ -145,13 +162,13 @@ class CommandTable:
                 key = spec.name.encode()
                 if key in self.by_name:
                     raise ValueError(f"command {spec.name} declared twice")
-                self.by_name[key] = spec
+                self.by_name[key] = _own_copy(spec, None)
         for group in groups:
-            for parent, spec in group.foreign:
+            for parent, declared in group.foreign:
                 container = self.by_name.get(parent.encode())
                 if container is None:  # the owning family is not in this table: stay unknown
                     continue
-                spec.parent = container
+                spec = _own_copy(declared, container)
                 spec.group = container.group  # COMMAND DOCS: a subcommand is in its container's group
                 container.subcommands[spec.name.encode()] = spec
         # Clients send upper case (redis-py, redis-benchmark) or lower case:

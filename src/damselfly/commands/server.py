@@ -179,10 +179,7 @@ def config_resetstat(client: "Client", argv: list[bytes]) -> Any:
 def reset_stats(client: "Client") -> None:
     server = client.server
     stats = server.stats
-    queued = stats.dispatch_queue_bytes  # a gauge of bytes queued right now, not a counter
     stats.reset()
-    stats.dispatch_queue_bytes = queued
-    stats.dispatch_queue_peak_bytes = queued
     ks = server.keyspace
     ks.keyspace_hits = ks.keyspace_misses = ks.expired_keys = 0
     if server.table is not None:

@@ -117,9 +117,9 @@ def exec_(client: "Client", argv: list[bytes]) -> Any:
     queued = client.multi
     if queued is None:
         raise CommandError(errors.EXEC_WITHOUT_MULTI)
-    client.multi = None
     registry = _registry(client)
     if client.multi_error:
+        client.multi = None
         client.multi_error = False
         if client.watched:
             registry.unwatch_all(client)
@@ -128,17 +128,21 @@ def exec_(client: "Client", argv: list[bytes]) -> Any:
         for index, key in list(client.watched):  # a watched key that expired is a change
             client.server.keyspace.dbs[index].lookup(key)
     if client.dirty_cas:
+        client.multi = None
         registry.unwatch_all(client)
         return NULL_ARRAY
     if client.watched:
         registry.unwatch_all(client)
     replies: list[Any] = []
+    # The queue stays in place while it runs, as Redis's mstate does: CLIENT LIST
+    # from inside EXEC shows flags=x and multi=<queued count>.
     client.in_exec = True
     try:
         for spec, args in queued:
             replies.append(call(client, spec, args))
     finally:
         client.in_exec = False
+        client.multi = None
     return replies
 
 
