@@ -43,6 +43,7 @@ FLUSH_BYTES = 64 * 1024   # and flush mid-pipeline once it passes this
 
 
 _NO_LIMIT = float("inf")
+_LOOPBACK = ("127.0.0.1", "::1")  # Redis's islocalClient: not the rest of 127.0.0.0/8
 _FRAME2 = attrgetter("frame2")
 _FRAME3 = attrgetter("frame3")
 _COUNT = attrgetter("count")
@@ -116,13 +117,22 @@ class Connection(asyncio.Protocol):
                 except OSError:
                     pass
         self.client = Client(state.next_client_id(), state, self, _fmt_addr(peer), _fmt_addr(local), fd)
-        state.stats.total_connections_received += 1
         if len(state.clients) >= state.config.maxclients:
             state.stats.rejected_connections += 1
             transport.write(b"-" + errors.MAX_CLIENTS.encode() + b"\r\n")
             self.closing = True
             transport.close()
             return
+        # Redis's protected mode (clientAcceptHandler, after any TLS handshake): with no password
+        # for the default user, only 127.0.0.1, ::1 and unix-socket clients are served.
+        if (state.config.protected_mode and isinstance(peer, tuple) and peer[0] not in _LOOPBACK
+                and not state.auth_required()):
+            state.stats.rejected_connections += 1
+            transport.write(b"-" + errors.PROTECTED_MODE_DENIED.encode() + b"\r\n")
+            self.closing = True
+            transport.close()
+            return
+        state.stats.total_connections_received += 1
         state.clients[self.client.id] = self.client
         if self._owner is not None:
             self._owner.connection_opened(self)

@@ -1,0 +1,115 @@
+"""Protected mode and protected actions, byte for byte against redis-server 7.0.15.
+
+Both servers listen on 127.0.0.1; the outside client binds its socket to
+127.0.0.2, which Redis does not count as local (only 127.0.0.1, ::1, unix).
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Iterator
+
+import pytest
+
+from damselfly import Server
+
+from ..conftest import free_port
+from ..integration.test_protected_mode import NON_LOCAL, connect_from, read_until_closed
+
+pytestmark = pytest.mark.differential
+
+
+class _Redis:
+    """redis-server with extra options, on a free port of 127.0.0.1."""
+
+    def __init__(self, *options: str) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="redis-prot-")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, *options],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _pair(**options: str) -> Iterator[tuple[int, int]]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed")
+    try:
+        with socket.socket() as s:
+            s.bind((NON_LOCAL, 0))
+    except OSError:
+        pytest.skip("127.0.0.2 is not usable as a source address here")
+    args = [part for name, value in options.items() for part in (f"--{name.replace('_', '-')}", value)]
+    theirs = _Redis(*args)
+    ours = Server(port=0, **options).start()
+    try:
+        yield ours.port, theirs.port
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+@pytest.fixture
+def protected() -> Iterator[tuple[int, int]]:
+    yield from _pair(protected_mode="yes")
+
+
+@pytest.fixture
+def open_local_actions() -> Iterator[tuple[int, int]]:
+    yield from _pair(protected_mode="no", enable_debug_command="local", enable_protected_configs="local")
+
+
+def test_denied_bytes_match(protected):
+    replies = []
+    for port in protected:
+        conn = connect_from(NON_LOCAL, port)
+        replies.append(read_until_closed(conn))
+        conn.sock.close()
+    assert replies[0] == replies[1]
+    assert replies[0].startswith(b"-DENIED Redis is running in protected mode")
+
+
+def test_loopback_is_served_by_both(protected):
+    for port in protected:
+        conn = connect_from("127.0.0.1", port)
+        assert conn.command("PING") == b"+PONG\r\n"
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [
+    ("DEBUG", "HELP"),
+    ("DEBUG", "SLEEP", "0"),
+    ("CONFIG", "SET", "dir", "/tmp"),
+    ("CONFIG", "SET", "DBFILENAME", "x.rdb"),
+    ("CONFIG", "SET", "maxmemory", "0", "dir", "/tmp"),
+    ("CONFIG", "SET", "dir", "/tmp", "no-such-option", "1"),
+    ("CONFIG", "SET", "enable-protected-configs", "yes"),
+    ("CONFIG", "SET", "enable-debug-command", "yes"),
+    ("CONFIG", "SET", "maxmemory", "0"),
+])
+def test_protected_actions_from_outside_match(open_local_actions, command):
+    replies = []
+    for port in open_local_actions:
+        conn = connect_from(NON_LOCAL, port)
+        replies.append(conn.command(*command))
+        conn.close()
+    assert replies[0] == replies[1], f"{command}: damselfly {replies[0]!r} != redis {replies[1]!r}"
