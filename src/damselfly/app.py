@@ -43,6 +43,13 @@ def setup_logging(config: Config) -> None:
     log.handlers[:] = [handler]
     log.setLevel(_LEVELS.get(config.loglevel, logging.INFO))
     log.propagate = False
+    config.listeners.append(_follow_loglevel)
+
+
+def _follow_loglevel(name: str, value: Any) -> None:
+    """CONFIG SET loglevel takes effect at once, as in Redis."""
+    if name == "loglevel":
+        log.setLevel(_LEVELS.get(value, logging.INFO))
 
 
 def load_dump_at_startup(state: ServerState, listener: Listener) -> bool:
@@ -116,6 +123,14 @@ def install_event_loop_policy() -> None:
 
 
 def run(config: Config) -> int:
+    """Run a server that owns this process: fit maxclients to the fd limit first, as Redis does."""
     setup_logging(config)
+    from .fdlimit import FdLimitFatal, adjust_open_files_limit, watch_maxclients
+    try:
+        adjust_open_files_limit(config)
+    except FdLimitFatal as exc:
+        log.warning("%s", exc)
+        return 1
+    watch_maxclients(config)
     install_event_loop_policy()
     return asyncio.run(serve(config))

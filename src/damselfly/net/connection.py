@@ -38,8 +38,9 @@ from ..protocol.reply import encode_into_resp2, encode_into_resp3
 if TYPE_CHECKING:  # pragma: no cover
     from ..state import ServerState
 
-FLUSH_CHUNKS = 512        # check the pending reply size every this many chunks
+FLUSH_CHUNKS = 512        # check the pending reply size at most this many chunks apart
 FLUSH_BYTES = 64 * 1024   # and flush mid-pipeline once it passes this
+FIRST_CHECK = 8           # first check after this many chunks (a few large bulk replies)
 
 
 _NO_LIMIT = float("inf")
@@ -116,13 +117,15 @@ class Connection(asyncio.Protocol):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 except OSError:
                     pass
-        self.client = Client(state.next_client_id(), state, self, _fmt_addr(peer), _fmt_addr(local), fd)
         if len(state.clients) >= state.config.maxclients:
+            # Redis's acceptCommonHandler: refused before a client exists, so no
+            # id is used and total_connections_received does not count it.
             state.stats.rejected_connections += 1
             transport.write(b"-" + errors.MAX_CLIENTS.encode() + b"\r\n")
             self.closing = True
             transport.close()
             return
+        self.client = Client(state.next_client_id(), state, self, _fmt_addr(peer), _fmt_addr(local), fd)
         # Redis's protected mode (clientAcceptHandler, after any TLS handshake): with no password
         # for the default user, only 127.0.0.1, ::1 and unix-socket clients are served.
         if (state.config.protected_mode and isinstance(peer, tuple) and peer[0] not in _LOOPBACK
@@ -177,10 +180,47 @@ class Connection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        """Drained below the low-water mark: run the commands held back, then read again."""
         self._write_paused = False
-        if self._read_paused and self.transport is not None and not self.closing:
+        if self.closing or self.transport is None:
+            return
+        if self._pending and self.client is not None and self.client.blocked is None:
+            self.loop.call_soon(self._run_held)
+        elif self._read_paused:
             self._read_paused = False
             self.transport.resume_reading()
+
+    def _run_held(self) -> None:
+        """Run the commands a full transport buffer held back (see ``_run``), in order."""
+        client = self.client
+        if self.closing or self._write_paused or client is None or client.blocked is not None:
+            return
+        held = self._pending
+        self._pending = deque()
+        self._run(list(held))
+        if self.closing:
+            return
+        self._flush()
+        if self._write_paused and not self.closing:
+            self._reply_limit_reached()
+        self._maybe_resume_reading()
+
+    def _maybe_resume_reading(self) -> None:
+        """Read again once nothing is held back and the transport has drained."""
+        if self._read_paused and not (self._pending or self._write_paused or self.closing) \
+                and self.transport is not None:
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    def _reply_limit_reached(self) -> bool:
+        """client-output-buffer-limit for command replies (the ``normal`` class, or ``pubsub``).
+
+        Checked when a write leaves the transport above its high-water mark,
+        so a client that reads its replies pays nothing; a reply larger than
+        the hard limit closes the client, as in Redis.
+        """
+        limit = self._obuf_limit()
+        return bool(limit.hard or limit.soft) and self._over_output_limit()
 
     # -- data path -------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -209,6 +249,8 @@ class Connection(asyncio.Protocol):
             self._protocol_error(parser.error)
             return
         self._flush()
+        if self._write_paused and not self.closing:
+            self._reply_limit_reached()
 
     def _protocol_error(self, message: str) -> None:
         """Reply the protocol error after earlier replies, then close (Redis's behaviour)."""
@@ -223,6 +265,7 @@ class Connection(asyncio.Protocol):
         queue = self.queue
         if queue:  # pushes queued before this read are written before its replies (rule 6)
             self._drain_into(out, 0, self.state.config.control_batching)
+        check = FIRST_CHECK
         for index, argv in enumerate(commands):
             reply = execute(client, argv)
             if queue:
@@ -242,11 +285,18 @@ class Connection(asyncio.Protocol):
             if client.close_after_reply:
                 self.close()
                 return
-            if len(out) >= FLUSH_CHUNKS:
-                if sum(map(len, out)) >= FLUSH_BYTES:
+            if len(out) >= check:
+                if sum(map(len, out)) >= FLUSH_BYTES or self._write_paused:
                     self._flush()
+                    if self._write_paused:  # the peer is not reading: the rest waits (backpressure)
+                        if not self._reply_limit_reached():
+                            self._pending.extend(commands[index + 1:])
+                        return
                     if self.closing:
                         return
+                    check = FIRST_CHECK
+                else:  # geometric re-checks: summing stays O(1) amortised per chunk
+                    check = len(out) + min(len(out), FLUSH_CHUNKS)
 
     def resume_blocked(self, reply: Any) -> None:
         """A blocked command finished (served, timed out, or CLIENT UNBLOCK)."""
@@ -259,10 +309,11 @@ class Connection(asyncio.Protocol):
         if self._post:
             self._write_post(self._out)
         pending = self._pending
-        while pending and client.blocked is None and not self.closing:
+        while pending and client.blocked is None and not self.closing and not self._write_paused:
             argv = pending.popleft()
             self._run_one(argv)
         self._flush()
+        self._maybe_resume_reading()
 
     def _run_one(self, argv: list[bytes]) -> None:
         pending = self._pending
