@@ -8,12 +8,12 @@ hot path reads them with one attribute access.
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from .glob import compile_glob
 from .protocol.parser import split_args
 
 
@@ -266,8 +266,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
          doc="accepted for compatibility; lists are never compressed"),
 ]}
 
-ALIASES = {"slave-output-buffer-limit": "client-output-buffer-limit",
-           "hash-max-ziplist-entries": "hash-max-listpack-entries",
+# Redis 7.0.15's aliases. It has none for client-output-buffer-limit: CONFIG GET/SET
+# and the config file refuse "slave-output-buffer-limit".
+ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size"}
 
@@ -315,14 +316,11 @@ class Config:
         return opt.fmt(self.values[name])
 
     def match(self, pattern: str) -> Iterable[str]:
-        """Option names matching a CONFIG GET glob (aliases included, as Redis does)."""
-        pat = pattern.lower()
-        for name in OPTIONS:
-            if fnmatch.fnmatchcase(name, pat):
+        """Option and alias names matching a CONFIG GET glob: Redis's stringmatch, nocase."""
+        matches = compile_glob(pattern.encode(), nocase=True)
+        for name in list(OPTIONS) + list(ALIASES):
+            if matches(name.encode()):
                 yield name
-        for alias, target in ALIASES.items():
-            if fnmatch.fnmatchcase(alias, pat) and not fnmatch.fnmatchcase(target, pat):
-                yield alias
 
     def __getattr__(self, item: str) -> Any:  # only reached for unknown names
         raise AttributeError(item)

@@ -163,8 +163,8 @@ def _as_map(reply: Any) -> dict[bytes, bytes]:
 
 
 def _damselfly_only() -> set[bytes]:
-    """Options Redis 7.0 does not have (control path, and an alias Redis lacks)."""
-    return {b"control-batching", b"async-dispatch-quota", b"slave-output-buffer-limit"}
+    """Options Redis 7.0 does not have (the control path's)."""
+    return {b"control-batching", b"async-dispatch-quota"}
 
 
 @PROTOCOLS

@@ -58,9 +58,9 @@ def info(client: "Client", argv: list[bytes]) -> Any:
 group.container("config", -2, "", acl="slow", since="2.0.0",
                 summary="A container for server configuration commands")
 
-# CONFIG SET on these would need the listener to rebind: refused rather than
-# pretending the new value took effect.
-_NEEDS_RESTART = frozenset({"port", "bind"})
+# CONFIG SET on these rebinds the listener (Redis's texts when it cannot).
+_REBIND_ERRORS = {"port": "Unable to listen on this port. Check server logs.",
+                  "bind": "Failed to bind to specified addresses."}
 # Redis 7.0's PROTECTED_CONFIG options: settable only with enable-protected-configs.
 _PROTECTED = frozenset({"dir", "dbfilename"})
 # Redis 7.0's HIDDEN_CONFIG options: CONFIG GET answers them by exact name only, never for a glob.
@@ -138,7 +138,7 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
         option = canonical(given)
         if option not in OPTIONS:
             raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{given}'")
-        if not OPTIONS[option].mutable or option in _NEEDS_RESTART:
+        if not OPTIONS[option].mutable:
             raise _set_error(given, "can't set immutable config")
         if option in _PROTECTED and not _allowed(_protected_setting(client), client):
             raise _set_error(given, "can't set protected config")
@@ -161,7 +161,28 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
         for option in done:
             config.set(option, old[option])
         raise _set_error(option, str(exc)) from None
+    failed = _apply_listen_addresses(client, [option for option in done if config.format(option) != old[option]])
+    if failed:
+        for option in done:
+            config.set(option, old[option])
+        raise _set_error(failed, _REBIND_ERRORS[failed])
     return OK
+
+
+def _apply_listen_addresses(client: "Client", changed: list[str]) -> str:
+    """Rebind the listener when ``port`` or ``bind`` changed; the option that failed, or ''.
+
+    Without a listener (a state driven without sockets) the values are only stored.
+    """
+    listener = client.server.extensions.get("listener")
+    touched = [option for option in changed if option in _REBIND_ERRORS]
+    if listener is None or not touched:
+        return ""
+    config = client.server.config
+    port = config.port if "port" in touched else listener.port  # port 0 at start-up: keep the one picked
+    if listener.rebind(port, config.bind):
+        return ""
+    return "port" if "port" in touched else "bind"
 
 
 def _protected_setting(client: "Client") -> str:

@@ -32,6 +32,7 @@ class Listener:
         self._stopped = asyncio.Event()
         self._tick = 0
         state.extensions["listener"] = self
+        self._rebinding: list[asyncio.Task] = []  # CONFIG SET port/bind: servers being started
 
     # -- connection bookkeeping ----------------------------------------------------
     def connection_opened(self, conn: Connection) -> None:
@@ -85,6 +86,76 @@ class Listener:
                 state.stats.sample_ops()
             timeout = state.config.timeout
             if timeout and self._tick % state.config.hz == 0:
+    def rebind(self, port: int, bind: str) -> bool:
+        """CONFIG SET port/bind at runtime: listen on the new addresses, then drop the old listeners.
+
+        As Redis's ``changeListenPort``/``changeBindAddr``: the new sockets are
+        bound and listening before CONFIG SET replies, and on any failure they
+        are closed and the old listeners keep serving (False). A listener
+        already on a wanted address is kept (two sockets cannot listen on the
+        same address); open connections are not touched. New sockets are
+        handed to the event loop's servers on the next loop turn; connections
+        arriving before that wait in the backlog.
+        """
+        bound = {sock.getsockname()[:2]: srv for srv in self.servers for sock in srv.sockets}
+        keep: set[Any] = set()
+        socks: list[socket.socket] = []
+        try:
+            for raw in bind.split() or ["127.0.0.1"]:
+                optional = raw.startswith("-")
+                host = raw[1:] if optional else raw
+                host = None if host == "*" else ("::" if host == "::*" else host)
+                try:
+                    for family, kind, proto, _, addr in socket.getaddrinfo(
+                            host, port, socket.AF_INET6 if host and ":" in host else socket.AF_UNSPEC,
+                            socket.SOCK_STREAM, 0, socket.AI_PASSIVE):
+                        if addr[:2] in bound:
+                            keep.add(bound[addr[:2]])
+                            continue
+                        sock = socket.socket(family, kind, proto)
+                        socks.append(sock)
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                        if family == socket.AF_INET6:
+                            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                        sock.bind(addr)
+                        sock.listen(self.state.config.tcp_backlog)
+                        sock.setblocking(False)
+                        if port == 0:  # the first bind picked a free port; the others reuse it
+                            port = sock.getsockname()[1]
+                except OSError as exc:
+                    if not optional:
+                        raise
+                    log.warning("Could not create server TCP listening socket %s:%d: %s", raw, port, exc)
+        except OSError as exc:
+            log.warning("Could not create server TCP listening socket %s:%d: %s", bind, port, exc.strerror or exc)
+            for sock in socks:
+                sock.close()
+            return False
+        if not socks and not keep:
+            return False
+        for srv in self.servers:
+            if srv not in keep:
+                srv.close()
+        self.servers = [srv for srv in self.servers if srv in keep]
+        self._rebinding = [task for task in self._rebinding if not task.done()]
+        for sock in socks:
+            self._rebinding.append(self.loop.create_task(self._serve_on(sock)))
+        self.port = port
+        self.state.tcp_port = port
+        return True
+
+    async def _serve_on(self, sock: socket.socket) -> None:
+        try:
+            srv = await self.loop.create_server(self._factory, sock=sock)
+        except Exception:
+            sock.close()
+            log.exception("could not serve on %s", sock)
+            return
+        if self._stopped.is_set():
+            srv.close()
+        else:
+            self.servers.append(srv)
+
                 self._close_idle(timeout)
             for hook in self.cron_hooks:
                 hook()
@@ -120,6 +191,10 @@ class Listener:
         self.servers.clear()
 
     async def wait_stopped(self) -> None:
+        if self._rebinding:
+            await asyncio.gather(*self._rebinding, return_exceptions=True)
+        self.servers.extend(self.tls_servers)  # closed and awaited with the plain ones
+        self.tls_servers = []
         await self._stopped.wait()
 
     def request_stop(self) -> None:

@@ -132,10 +132,9 @@ def test_config_get_exact_glob_alias_and_case(h: Harness) -> None:
     assert h.call(c, "CONFIG", "GET", "nosuch") == {}
     got = h.call(c, "CONFIG", "GET", "maxmemory*", "hz")
     assert set(got) == {b"maxmemory", b"maxmemory-policy", b"maxmemory-samples", b"hz"}
-    assert h.call(c, "CONFIG", "GET", "slave-output-buffer-limit") == {
-        b"slave-output-buffer-limit": b"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"}
-    both = h.call(c, "CONFIG", "GET", "*output-buffer-limit")
-    assert set(both) == {b"client-output-buffer-limit", b"slave-output-buffer-limit"}
+    assert h.call(c, "CONFIG", "GET", "hash-max-ziplist-entries") == {b"hash-max-ziplist-entries": b"512"}
+    both = h.call(c, "CONFIG", "GET", "hash-max-*-entries")
+    assert set(both) == {b"hash-max-ziplist-entries", b"hash-max-listpack-entries"}
     assert h.run(c, "CONFIG", "GET", "port").startswith(b"*2\r\n")
     assert h.run(c, "CONFIG", "GET", "port", resp=3).startswith(b"%1\r\n")
 

@@ -29,7 +29,7 @@ def test_new_non_default_options_go_after_the_signature_once() -> None:
 
 
 def test_save_and_buffer_limits_one_line_each_and_orphans_dropped() -> None:
-    old = "save 900 1\nsave 300 10\nsave 60 10000\nslave-output-buffer-limit pubsub 1mb 1mb 10\n"
+    old = "save 900 1\nsave 300 10\nsave 60 10000\nclient-output-buffer-limit pubsub 1mb 1mb 10\n"
     cfg = Config({"save": "100 5", "client-output-buffer-limit": "pubsub 2mb 1mb 10"})
     text = rewritten_text(cfg, old)
     assert text.splitlines() == [
