@@ -36,8 +36,9 @@ class ProtocolError(Exception):
         self.message = message
 
 
-# Bytes of ``$<n>\r\n`` + trailing ``\r\n`` for a bulk of length n (and of ``*<n>\r\n`` + 2).
+# Bytes of ``$<n>\r\n`` + trailing ``\r\n`` for a bulk of length n, and of a ``*<n>\r\n`` header.
 _FRAME_OVERHEAD = [len(b"$%d\r\n" % i) + 2 for i in range(4096)]
+_HEADER_SIZE = [len(b"*%d\r\n" % i) for i in range(4096)]
 
 # Length headers are almost always small: a dict hit is ~10x cheaper than parsing.
 _SMALL_INTS = {b"%d" % i: i for i in range(-1, 4096)}
@@ -118,22 +119,26 @@ class RequestParser:
     def _feed_fast(self, data: bytes) -> list[list[bytes]] | None:
         """Parse a read of whole commands with hiredis, then verify; None means "use Python".
 
-        hiredis accepts more than Redis's request grammar (``+``/``:`` items,
-        nested arrays, non-canonical lengths), so each result must be a flat
-        list of bytes whose canonical encoding is exactly as long as the read.
+        hiredis reads replies, a larger grammar than Redis's requests: it
+        builds bytes from ``+``, ``=`` and ``(`` items, lists from ``~``,
+        ``|`` and ``>``, and, like Redis, it skips the two bytes after a bulk
+        without checking that they are CRLF, so neither a marker scan nor a
+        length sum can prove what a result came from (a ``+`` item is shorter
+        than its ``$`` form, a ``=`` one longer: together they balance). The
+        check is therefore positional: walking the canonical frame sizes of
+        the result, each command must start with ``*`` and each argument
+        with ``$``, and the walk must end exactly at the end of the read.
+        hiredis refuses non-canonical lengths (``$01``, ``$+1``), so those
+        headers are exactly as long as the walk assumes; everything hiredis
+        accepted then matches Redis's request grammar byte for byte.
+
         Reads that end inside a command, or fail the check, go to the exact
         Python parser, which owns partial state, limits and Redis's error texts.
         """
         reader = self._reader
         reader.feed(data)  # type: ignore[union-attr]
-        out: list[list[bytes]] = []
-        gets = reader.gets  # type: ignore[union-attr]
         try:
-            while True:
-                cmd = gets()
-                if cmd is False:
-                    break
-                out.append(cmd)
+            out = list(iter(reader.gets, False))  # type: ignore[union-attr]
         except Exception:  # hiredis.ProtocolError and friends
             self._reader = hiredis.Reader()
             return None
@@ -141,20 +146,23 @@ class RequestParser:
             self._reader = hiredis.Reader()
             return None
         overhead = _FRAME_OVERHEAD
-        expected = 0
-        for cmd in out:
-            if type(cmd) is not list or not cmd:
-                return None
-            n = len(cmd)
-            expected += overhead[n] - 2 if n < 4096 else len(b"*%d\r\n" % n)
-            for arg in cmd:
-                if type(arg) is not bytes:
+        headers = _HEADER_SIZE
+        pos = 0
+        try:
+            for cmd in out:
+                if type(cmd) is not list or not cmd or data[pos] != 42:  # '*'
                     return None
-                size = len(arg)
-                expected += size + (overhead[size] if size < 4096 else len(b"$%d\r\n" % size) + 2)
-        limit = self.max_bulk_len
-        if expected != len(data) or (
-                expected > limit and any(len(a) > limit for cmd in out for a in cmd)):
+                n = len(cmd)
+                pos += headers[n] if n < 4096 else len(b"*%d\r\n" % n)
+                for arg in cmd:
+                    if type(arg) is not bytes or data[pos] != 36:  # '$'
+                        return None
+                    size = len(arg)
+                    pos += (overhead[size] if size < 4096 else len(b"$%d\r\n" % size) + 2) + size
+        except IndexError:  # the walk left the read: not what hiredis parsed
+            return None
+        if pos != len(data) or (pos > self.max_bulk_len and any(
+                len(a) > self.max_bulk_len for cmd in out for a in cmd)):
             return None
         return out
 

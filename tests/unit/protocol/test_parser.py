@@ -174,7 +174,10 @@ def _pure() -> RequestParser:
 _frame_items = st.one_of(
     st.binary(max_size=12).map(lambda b: b"$%d\r\n%s\r\n" % (len(b), b)),
     st.sampled_from([b"+OK\r\n", b":1\r\n", b"$-1\r\n", b"*1\r\n$1\r\na\r\n", b"$03\r\nabc\r\n",
-                     b"_\r\n", b",1.5\r\n", b"#t\r\n", b"-ERR x\r\n", b"$+3\r\nabc\r\n"]),
+                     b"_\r\n", b",1.5\r\n", b"#t\r\n", b"-ERR x\r\n", b"$+3\r\nabc\r\n",
+                     # hiredis builds bytes or lists from these too; a bulk's trailer goes unchecked
+                     b"=7\r\ntxt:abc\r\n", b"=14\r\ntxt:value00001\r\n", b"(12\r\n", b"~1\r\n$1\r\na\r\n",
+                     b"|1\r\n+a\r\n+b\r\n", b">1\r\n$1\r\na\r\n", b"$1\r\naXY", b"+key0000001\r\n"]),
 )
 
 
@@ -192,3 +195,32 @@ def test_hiredis_fast_path_agrees_with_exact_parser(frames: list, step: int) -> 
             got += parser.feed(data[i:i + step])
         outcomes.append((got, parser.error))
     assert outcomes[0] == outcomes[1]
+
+
+# Reads hiredis parses into a flat list of bytes, with the exact size of the
+# canonical encoding of that list, which Redis still refuses (or reads otherwise).
+HIREDIS_LOOKALIKES = [
+    # '+' is 4 bytes shorter than its '$' form, '=' 4 longer: SET key value to hiredis
+    (b"*3\r\n$3\r\nSET\r\n+key0000001\r\n=14\r\ntxt:value00001\r\n",
+     [], "ERR Protocol error: expected '$', got '+'"),
+    # a set is as long as an array: Redis reads "~1" and "$4" as inline commands
+    (b"*1\r\n$4\r\nPING\r\n~1\r\n$4\r\nPING\r\n", [[b"PING"], [b"~1"], [b"$4"], [b"PING"]], None),
+    # the two bytes after a bulk are skipped unchecked, by hiredis and Redis alike
+    (b"*2\r\n$3\r\nGET\r\n$1\r\nkXY", [[b"GET", b"k"]], None),
+]
+
+
+@pytest.mark.parametrize("frame,commands,error", HIREDIS_LOOKALIKES)
+def test_hiredis_lookalikes_get_redis_grammar(frame: bytes, commands: list, error: str | None) -> None:
+    for parser in (RequestParser(), _pure()):
+        assert parser.feed(frame) == commands
+        assert parser.error == error
+
+
+def test_hiredis_path_handles_large_arguments_and_counts() -> None:
+    big = b"v" * 70_000
+    many = [b"%d" % i for i in range(5000)]
+    frame = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in c)
+                     for c in ([b"SET", b"k", big], [b"DEL", *many]))
+    p = RequestParser()
+    assert p._feed_fast(frame) == [[b"SET", b"k", big], [b"DEL", *many]]
