@@ -146,6 +146,12 @@ EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
 DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+
+def exec_abort(reason: str) -> str:
+    """EXEC refused before running anything (Redis's ``execCommandAbort``): the reason's text."""
+    return f"EXECABORT Transaction discarded because of: {reason}"
 
 
 def not_allowed_in_multi(name: str) -> str:

@@ -28,7 +28,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .memory import MemoryTracker, bytes_to_human, total_system_memory
+from .memory import MemoryTracker, bytes_to_human, rss_bytes, total_system_memory
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import ServerState
@@ -165,31 +165,48 @@ def client_fields(state: "ServerState") -> Fields:
 
 
 def memory_fields(state: "ServerState") -> Fields:
+    """Redis 7.0's memory fields from the model of :mod:`damselfly.memory` (RSS is measured).
+
+    ``used_memory_overhead`` is the databases' dict tables plus the clients
+    (Redis counts its dict overhead and client buffers there too), so
+    ``used_memory_dataset`` is the key and value objects.
+    """
     mem = tracker(state)
-    used = mem.used()
-    dataset = max(0, used - mem.startup)
+    used = mem.used(state)
+    rss = rss_bytes()
+    overhead = mem.tables + mem.clients
+    dataset = max(0, used - overhead)
+    net = used - mem.startup
     system = total_system_memory()
     maxmemory = state.config.maxmemory
     return [
         ("used_memory", used),
         ("used_memory_human", bytes_to_human(used)),
-        ("used_memory_rss", used),
-        ("used_memory_rss_human", bytes_to_human(used)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", bytes_to_human(rss)),
         ("used_memory_peak", mem.peak),
         ("used_memory_peak_human", bytes_to_human(mem.peak)),
         ("used_memory_peak_perc", f"{100.0 * used / mem.peak if mem.peak else 0.0:.2f}%"),
-        ("used_memory_overhead", mem.startup),
+        ("used_memory_overhead", overhead),
         ("used_memory_startup", mem.startup),
         ("used_memory_dataset", dataset),
-        ("used_memory_dataset_perc", f"{100.0 * dataset / used if used else 0.0:.2f}%"),
+        ("used_memory_dataset_perc", f"{100.0 * dataset / net if net > 0 else 0.0:.2f}%"),
         ("total_system_memory", system),
         ("total_system_memory_human", bytes_to_human(system)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", bytes_to_human(maxmemory)),
         ("maxmemory_policy", state.config.maxmemory_policy),
-        ("mem_fragmentation_ratio", 1.0),
-        ("mem_fragmentation_bytes", 0),
+        ("mem_fragmentation_ratio", rss / used if used else 0.0),
+        ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0),
+        ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0),
+        ("mem_clients_slaves", 0),
+        ("mem_clients_normal", mem.clients),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
         ("mem_allocator", "pymalloc"),
+        ("active_defrag_running", 0),
         ("lazyfree_pending_objects", 0),
         ("lazyfreed_objects", 0),
     ]
@@ -246,6 +263,7 @@ def stats_fields(state: "ServerState") -> Fields:
         ("expired_time_cap_reached_count", 0),
         ("evicted_keys", stats.evicted_keys),
         ("evicted_clients", 0),
+        *_eviction_times(state),
         ("keyspace_hits", ks.keyspace_hits),
         ("keyspace_misses", ks.keyspace_misses),
         ("pubsub_channels", len(pubsub.channels) if pubsub is not None else 0),
@@ -270,6 +288,12 @@ def stats_fields(state: "ServerState") -> Fields:
         ("control_batches", stats.control_batches),
         ("control_messages", stats.control_messages),
     ]
+
+
+def _eviction_times(state: "ServerState") -> Fields:
+    evictor = state.extensions.get("eviction")
+    total, current = evictor.exceeded_ms() if evictor is not None else (0, 0)
+    return [("total_eviction_exceeded_time", total), ("current_eviction_exceeded_time", current)]
 
 
 def replication_fields(state: "ServerState") -> Fields:
@@ -364,5 +388,5 @@ _BUILDERS: dict[str, Callable[["ServerState"], Fields]] = {
 
 
 def install(state: "ServerState") -> None:
-    """Record the memory baseline now, while the server holds no data."""
+    """Record the process's resident size now, while the server holds no data."""
     tracker(state)

@@ -1,24 +1,32 @@
-"""Memory figures for INFO memory and MEMORY USAGE, and how they are estimated.
+"""Memory figures for INFO memory, MEMORY USAGE and maxmemory, and how they are estimated.
 
-Redis reports the bytes its allocator handed out (``used_memory``). A Python
-process has no cheap equivalent: pymalloc's arenas, the interpreter and every
-imported module share one heap, and walking the object graph is far too slow
-for INFO. damselfly therefore reports the process's **resident set size**,
-read from ``/proc/self/statm`` (pages × page size), as ``used_memory``:
+Redis reports the bytes its allocator handed out (``used_memory``) and evicts
+against that figure. A Python process has no cheap equivalent (pymalloc's
+arenas hold the interpreter, modules and data alike; walking the object graph
+is far too slow), and its resident size (RSS) is no use for eviction: freed
+objects go back to pymalloc's free lists, not to the OS, so RSS does not fall
+when keys are evicted. damselfly therefore keeps a **model** of what the
+dataset and the clients occupy (see docs/design.md, "Memory accounting", for
+the measurements behind the choice):
 
-* ``used_memory`` = ``used_memory_rss`` = resident bytes now (so
-  ``mem_fragmentation_ratio`` is 1.00 by construction);
-* ``used_memory_startup`` = resident bytes when the server state was built
-  (interpreter, modules, empty databases);
-* ``used_memory_dataset`` = ``used_memory - used_memory_startup``: what data,
-  clients and buffers added since, an upper bound on the dataset because
-  freed memory is not always returned to the OS;
-* ``used_memory_peak`` = the largest value seen by INFO, MEMORY or the
-  sampling done at startup.
+* each database costs its dict tables, sized by CPython's growth rule from the
+  key count (``data``, ``lru``, ``expires``; what a dict holding that many
+  keys allocates, so evicting keys lowers the figure as in Redis), plus, per
+  key, the key and value objects as pymalloc rounds them: an average taken
+  from random keys (:class:`~damselfly.keyspace.eviction.RandomKeys`),
+  refreshed at most ``hz`` times a second and on INFO; a key with a TTL adds
+  its deadline and heap entry, an LFU word its int;
+* clients cost a fixed per-connection figure plus their query, reply and
+  dispatch-queue bytes.
 
-Servers embedded in one process (tests, ``damselfly.Server`` threads) share
-that process's figure. Where ``/proc`` is missing (not Linux), the peak RSS
-from ``getrusage`` is used instead.
+``used_memory`` = ``used_memory_startup`` (the model of the empty server) +
+dataset + clients; it leaves out the interpreter itself, so ``maxmemory
+20mb`` means about 20 MB of data as in Redis. ``used_memory_rss`` is the real
+resident size (``/proc/self/statm``; the peak from ``getrusage`` where there
+is no ``/proc``) and ``mem_fragmentation_ratio`` their ratio, large for a
+small dataset as in Redis. Between two calibrations the figure moves by the
+change in key count times the last average per key (:meth:`MemoryTracker.used_fast`),
+which is what the eviction check reads before every command.
 
 MEMORY USAGE estimates one key with ``sys.getsizeof``: the key, the value and,
 for a collection, the average size of up to SAMPLES elements (5 by default,
@@ -63,20 +71,195 @@ def bytes_to_human(n: int) -> str:
     return f"{n}B"
 
 
-class MemoryTracker:
-    """Startup and peak figures of one server (``state.extensions["memory"]``)."""
+# -- the model -------------------------------------------------------------------------------
 
-    __slots__ = ("startup", "peak")
+_SMALL = 512  # pymalloc serves requests up to this size from 16-byte size classes
+_INT_BYTES = 32  # an int beyond the small-int cache (deadlines, LFU words)
+_HEAP_ENTRY_BYTES = 64 + 8  # a (deadline, key) tuple and its heap-list slot
+ENTRY_GUESS = 200  # bytes per key before any key was sampled (a short string key and value)
+CLIENT_BYTES = 16 * 1024  # fixed cost of one connection (Client, Connection, transport, parser)
+CALIBRATE_SAMPLES = 32  # random keys per database per calibration
+
+
+def alloc(nbytes: int) -> int:
+    """What an object of ``nbytes`` really takes: pymalloc's 16-byte classes, or malloc's chunk."""
+    if nbytes <= _SMALL:
+        return (nbytes + 15) & ~15
+    return (nbytes + 8 + 15) & ~15
+
+
+def dict_slots(n: int) -> int:
+    """CPython 3.11's table size for a dict grown by inserting ``n`` keys (usable = 2/3 of the
+    size; a full table grows to the next power of two >= 3 x used)."""
+    size = 8
+    while (size << 1) // 3 < n:
+        want = 3 * ((size << 1) // 3)
+        size = 8
+        while size < want:
+            size <<= 1
+    return size
+
+
+# A table of S slots holds between S/3 and 2S/3 keys and costs S x (index width + 2/3 x 24
+# bytes); averaged over that range, a key costs 3 ln 2 (2.08) times (index width + 16).
+_TABLE_FACTOR = 3 * 0.6931
+
+
+def dict_table_bytes(n: int) -> int:
+    """A dict of ``n`` non-str keys: its header plus the amortised share of the table per key.
+
+    The real size (``sys.getsizeof``) is a step function of ``n`` that doubles at each
+    growth and does not fall when keys are deleted; the model is linear in ``n`` so that
+    evicting a key lowers the figure by its share and eviction does not swing across a
+    step. It is within -42%/+39% of the real size of a dict grown by insertion (1 to 300k keys).
+    """
+    if n == 0:
+        return 64
+    slots = _TABLE_FACTOR * n
+    index = 1 if slots <= 0xFF else 2 if slots <= 0xFFFF else 4 if slots <= 0xFFFFFFFF else 8
+    return 96 + int(n * _TABLE_FACTOR * (index + 16))
+
+
+def _avg_alloc(items: Any, n: int, samples: int = 5) -> float:
+    sampled = list(itertools.islice(iter(items), samples))
+    if not sampled:
+        return 0.0
+    getsize = sys.getsizeof
+    return sum(alloc(getsize(x)) for x in sampled) / len(sampled)
+
+
+def object_bytes(value: Any) -> int:
+    """The estimated bytes of a stored value (strings exactly; collections from 5 elements)."""
+    if type(value) is bytes:
+        return alloc(sys.getsizeof(value))
+    if isinstance(value, dict):  # Hash: the table plus field and value objects
+        n = len(value)
+        if not n:
+            return alloc(sys.getsizeof(value))
+        pairs = list(itertools.islice(value.items(), 5))
+        getsize = sys.getsizeof
+        avg = sum(alloc(getsize(f)) + alloc(getsize(v)) for f, v in pairs) / len(pairs)
+        return sys.getsizeof(value) + int(avg * n)
+    if isinstance(value, (set, frozenset, list)) or type(value).__name__ == "LongList":
+        return sys.getsizeof(value) + int(_avg_alloc(value, len(value)) * len(value))
+    scores = getattr(value, "scores", None)
+    if isinstance(scores, dict):  # ZSet: member -> score dict plus a SortedList of (score, member)
+        n = len(scores)
+        per = _avg_alloc(scores, n) + _INT_BYTES + 64 + 8  # member, float, tuple, list slot
+        return sys.getsizeof(scores) + 64 + n * int(per) + (n // 1000 + 1) * 120
+    return value_usage(b"", value, 5) - DICT_SLOT_BYTES
+
+
+def entry_bytes(key: bytes, value: Any) -> int:
+    """The key object plus the value's estimate (the dict slots are counted per table)."""
+    return alloc(sys.getsizeof(key)) + object_bytes(value)
+
+
+class MemoryTracker:
+    """The memory model of one server (``state.extensions["memory"]``).
+
+    :meth:`calibrate` computes the whole model (tens of microseconds per
+    non-empty database); :meth:`used_fast` extrapolates from the last
+    calibration by the key count, for the check before every command.
+    """
+
+    __slots__ = ("startup_rss", "startup", "peak", "avg_entry", "samplers", "cached", "cached_keys",
+                 "per_key", "clients", "tables", "calibrated_at")
 
     def __init__(self) -> None:
-        self.startup = rss_bytes()
-        self.peak = self.startup
+        self.startup_rss = rss_bytes()
+        self.startup = 0  # the model of the empty server, set by the first calibration
+        self.peak = 0
+        self.avg_entry: dict[int, float] = {}  # db index -> average key + value bytes
+        self.samplers: dict[int, Any] = {}
+        self.cached = 0
+        self.cached_keys = 0
+        self.per_key = float(ENTRY_GUESS)
+        self.clients = 0
+        self.tables = 0
+        self.calibrated_at = 0.0
 
-    def used(self) -> int:
-        used = rss_bytes()
+    # -- calibration -------------------------------------------------------------------
+    def _sample_entries(self, db: Any) -> float:
+        from .keyspace.eviction import RandomKeys
+        sampler = self.samplers.get(db.index)
+        if sampler is None:
+            sampler = self.samplers[db.index] = RandomKeys()
+        data = db.data
+        keys = sampler.sample(data, CALIBRATE_SAMPLES)
+        old = self.avg_entry.get(db.index)
+        if not keys:
+            return old if old is not None else float(ENTRY_GUESS)
+        mean = sum(entry_bytes(k, data[k]) for k in keys) / len(keys)
+        # An exponential average over the recent calibrations: 32 keys alone are noisy.
+        avg = mean if old is None else old * 0.75 + mean * 0.25
+        self.avg_entry[db.index] = avg
+        return avg
+
+    def database_bytes(self, db: Any, lfu: bool) -> tuple[int, int]:
+        """(table bytes, key and value bytes) of one database."""
+        n = len(db.data)
+        e = len(db.expires)
+        tables = dict_table_bytes(n) + dict_table_bytes(len(db.lru)) + dict_table_bytes(e)
+        tables += e * (_INT_BYTES + _HEAP_ENTRY_BYTES)
+        if lfu:
+            tables += len(db.lru) * _INT_BYTES
+        entries = int(n * self._sample_entries(db)) if n else 0
+        return tables, entries
+
+    def client_bytes(self, state: Any) -> int:
+        total = 0
+        for client in state.clients.values():
+            out = client.outbox
+            total += CLIENT_BYTES
+            if out is not None:
+                total += out.output_bytes() + out.queued_bytes() + out.input_bytes()
+        return total
+
+    def calibrate(self, state: Any, now: float = 0.0) -> int:
+        """Recompute the whole model; returns ``used_memory``."""
+        ks = state.keyspace
+        tables = entries = keys = 0
+        for db in ks.dbs:
+            t, d = self.database_bytes(db, ks.lfu)
+            tables += t
+            entries += d
+            keys += len(db.data)
+        self.startup = len(ks.dbs) * 3 * dict_table_bytes(0)  # the empty databases' tables
+        self.clients = self.client_bytes(state)
+        self.tables = tables
+        used = tables + entries + self.clients
+        self.cached = used
+        self.cached_keys = keys
+        if keys:
+            self.per_key = (used - self.startup - self.clients) / keys
+        self.calibrated_at = now
         if used > self.peak:
             self.peak = used
         return used
+
+    def used_fast(self, keyspace: Any) -> int:
+        """The last calibration moved by the change in key count since (a few dict lengths)."""
+        keys = sum([len(db.data) for db in keyspace.dbs])
+        used = self.cached + int((keys - self.cached_keys) * self.per_key)
+        if used > self.peak:
+            self.peak = used
+        return used
+
+    def entry_size(self, key: bytes, value: Any) -> int:
+        """The bytes ``key`` holding ``value`` frees when deleted (its tables' share aside)."""
+        return entry_bytes(key, value)
+
+    def forget(self, nbytes: int) -> None:
+        """One key of ``nbytes`` was evicted: lower the figure by it, not by the average."""
+        self.cached -= nbytes
+        self.cached_keys -= 1
+
+    def used(self, state: Any = None) -> int:
+        """``used_memory`` now: a fresh calibration of ``state`` (INFO), else the last figure."""
+        if state is None:
+            return self.cached
+        return self.calibrate(state, self.calibrated_at)
 
 
 def _collections(value: Any) -> list[Any]:

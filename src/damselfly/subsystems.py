@@ -25,3 +25,5 @@ def install(state: ServerState) -> None:
     blocking.install(state)
     from . import info  # INFO memory's startup baseline
     info.install(state)
+    from .keyspace import eviction  # maxmemory: evictions before commands, the OOM refusal
+    eviction.install(state)

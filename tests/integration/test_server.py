@@ -21,7 +21,7 @@ def test_info_parses_with_redis_py(server, protocol: int) -> None:
         assert info["tcp_port"] == server.port
         assert info["connected_clients"] >= 1
         assert info["db0"]["keys"] == 1 and info["db0"]["expires"] == 1 and info["db0"]["avg_ttl"] > 0
-        assert info["used_memory"] > 0 and info["used_memory_rss"] == info["used_memory"]
+        assert 0 < info["used_memory"] < info["used_memory_rss"]  # the model leaves the interpreter out
         stats = client.info("stats")
         assert "total_commands_processed" in stats and "dispatch_queue_peak_bytes" in stats
         assert client.info("commandstats")["cmdstat_set"]["calls"] >= 1

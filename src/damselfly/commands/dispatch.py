@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..errors import CommandError
+from ..keyspace.eviction import oom_check
 from ..protocol.reply import QUEUED
 from .registry import CommandSpec
 
@@ -87,6 +88,8 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
             client.last_cmd = spec.name
         if not client.authenticated and not spec.no_auth:
             raise CommandError(errors.NOAUTH)
+        if client.server.config.maxmemory:  # performEvictions, then the OOM refusal (keyspace/eviction.py)
+            oom_check(client, spec)
         if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):
             raise CommandError(client.server.write_error)  # MISCONF: snapshots are failing
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):

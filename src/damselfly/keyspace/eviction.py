@@ -1,0 +1,330 @@
+"""maxmemory: evicting keys before a command, and refusing writes when nothing can go.
+
+Redis 7.0's ``performEvictions`` (evict.c) runs before every command while
+``maxmemory`` is set: when the used memory (see :mod:`damselfly.memory`) is
+over the limit it deletes keys chosen by ``maxmemory-policy`` until the
+estimate is back under it, then the dispatcher refuses ``denyoom`` commands
+if it could not get there (:func:`oom_check`, Redis's ``processCommand``
+rule: inside MULTI every command but EXEC, DISCARD, QUIT and RESET is
+refused, and EXEC is refused when a queued command is ``denyoom``).
+
+Choosing a key is approximate, as in Redis: ``maxmemory-samples`` random keys
+of each database (or of its keys with a TTL, for ``volatile-*``) are scored
+and merged into a pool of the 16 best candidates kept across calls; the best
+one that still exists is evicted. Scores: seconds idle (LRU, from
+``db.lru``), 255 minus the decayed LFU counter (LFU, ``keyspace/lfu.py``),
+nearness of the deadline (TTL). ``*-random`` takes one random key from the
+next non-empty database in turn.
+
+A dict has no random access, so :class:`RandomKeys` samples from a list of
+the dict's keys taken earlier and rebuilt when an eighth of the picks found
+dead keys or the dict grew by an eighth: rebuilding costs about 25 ms per
+million keys and happens once per n/8 evictions at steady state, so it is
+amortised to a fraction of a microsecond per eviction.
+
+An eviction deletes through ``db.delete`` and signals ``db.changed(key,
+"evicted", EVICTED)``, so WATCH, client tracking and keyspace notifications
+see it as in Redis (which does not count it in ``rdb_changes_since_last_save``).
+``maxmemory-eviction-tenacity`` bounds the time spent per call (50 us x N up
+to 10, then x1.15 per step, 100 = no bound); when it runs out the rest is
+evicted in later loop turns and commands are not refused meanwhile.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
+
+from .. import errors
+from ..errors import CommandError
+from .database import NotifyKind
+from .lfu import decayed_counter, minutes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client import Client
+    from ..commands.registry import CommandSpec
+    from ..memory import MemoryTracker
+    from ..state import ServerState
+    from .database import Database
+
+EVPOOL_SIZE = 16
+EVICT_OK, EVICT_RUNNING, EVICT_FAIL = 0, 1, 2
+_TTL_BASE = 1 << 64  # volatile-ttl's score: the sooner the deadline, the higher
+_MULTI_ALLOWED = frozenset({"exec", "discard", "quit", "reset"})
+_random = random.random
+_perf = time.perf_counter
+
+
+class RandomKeys:
+    """Random live keys of one dict, from a key list refreshed when too stale (see module doc)."""
+
+    __slots__ = ("_keys", "_of", "_dead", "_size")
+
+    def __init__(self) -> None:
+        self._keys: list[Any] = []
+        self._of = 0
+        self._dead = 0
+        self._size = 0
+
+    def _rebuild(self, d: dict) -> list[Any]:
+        keys = self._keys = list(d)
+        self._of = id(d)
+        self._dead = 0
+        self._size = len(keys)
+        return keys
+
+    def sample(self, d: dict, count: int) -> list[Any]:
+        """Up to ``count`` random keys present in ``d`` now (repeats possible, as Redis's)."""
+        n = len(d)
+        if not n:
+            return []
+        keys = self._keys
+        if (self._of != id(d) or not keys or self._dead * 8 > len(keys)
+                or n > self._size + (self._size >> 3) + 8):
+            keys = self._rebuild(d)
+        out = []
+        tries = 0
+        limit = 4 * count + 8
+        rebuilt = False
+        while len(out) < count:
+            key = keys[int(_random() * len(keys))]
+            if key in d:
+                out.append(key)
+            else:
+                self._dead += 1
+            tries += 1
+            if tries >= limit:
+                if out or rebuilt:
+                    break
+                keys = self._rebuild(d)  # mostly dead keys: start over once
+                rebuilt = True
+                tries = 0
+        return out
+
+
+def time_limit_us(tenacity: int) -> float:
+    """Redis's ``evictionTimeLimitUs``: microseconds one call may spend evicting."""
+    if tenacity <= 10:
+        return 50.0 * tenacity
+    if tenacity < 100:
+        return 500.0 * 1.15 ** (tenacity - 10)
+    return float("inf")
+
+
+class Evictor:
+    """Eviction state of one server (``state.extensions["eviction"]``)."""
+
+    __slots__ = ("state", "tracker", "pool", "samplers", "next_db", "exceeded_since",
+                 "exceeded_total", "_scheduled")
+
+    def __init__(self, state: "ServerState", tracker: "MemoryTracker") -> None:
+        self.state = state
+        self.tracker = tracker
+        # The eviction pool: (score, db index, key) ascending; the best candidate is last.
+        self.pool: list[tuple[int, int, bytes]] = []
+        self.samplers: dict[tuple[int, bool], RandomKeys] = {}
+        self.next_db = 0
+        self.exceeded_since = 0.0  # monotonic start of the current over-the-limit period, 0 if none
+        self.exceeded_total = 0.0  # seconds spent over the limit in finished periods
+        self._scheduled = False
+
+    # -- used memory -----------------------------------------------------------------------
+    def used_memory(self) -> int:
+        """The tracker's figure, recalibrated at most ``hz`` times a second."""
+        tracker = self.tracker
+        now = time.monotonic()
+        if now - tracker.calibrated_at >= 1.0 / self.state.config.hz:
+            return tracker.calibrate(self.state, now)
+        return tracker.used_fast(self.state.keyspace)
+
+    # -- performEvictions -------------------------------------------------------------------
+    def perform(self) -> int:
+        """Evict until under ``maxmemory``: EVICT_OK, EVICT_RUNNING (continues later) or EVICT_FAIL."""
+        state = self.state
+        config = state.config
+        maxmemory = config.maxmemory
+        if not maxmemory or state.loading or state.pause_kind:  # isSafeToPerformEvictions
+            return EVICT_OK
+        used = self.used_memory()
+        if used <= maxmemory:
+            result = EVICT_OK
+        elif config.maxmemory_policy == "noeviction":
+            result = EVICT_FAIL
+        else:
+            result = self._evict(used - maxmemory, config.maxmemory_policy,
+                                 time_limit_us(config.maxmemory_eviction_tenacity) / 1e6)
+        self._update_metrics(result)
+        return result
+
+    def _evict(self, to_free: int, policy: str, limit_s: float) -> int:
+        state = self.state
+        ks = state.keyspace
+        tracker = self.tracker
+        stats = state.stats
+        table_share = max(0, tracker.tables - tracker.startup) // max(1, tracker.cached_keys)
+        start = _perf()
+        freed = 0
+        evicted = 0
+        while freed < to_free:
+            found = self._select(policy)
+            if found is None:
+                return EVICT_FAIL
+            db, key = found
+            value = db.data.get(key)
+            if value is None:
+                continue
+            size = tracker.entry_size(key, value) + table_share
+            if db.delete(key):  # False when it had expired: gone all the same, but not evicted
+                stats.evicted_keys += 1
+                db.changed(key, "evicted", NotifyKind.EVICTED)
+                ks.dirty -= 1  # Redis does not count evictions as changes
+            tracker.forget(size)
+            freed += size
+            evicted += 1
+            if evicted % 16 == 0 and freed < to_free and _perf() - start > limit_s:
+                self._schedule()
+                return EVICT_RUNNING
+        return EVICT_RUNNING if self._scheduled else EVICT_OK
+
+    def _update_metrics(self, result: int) -> None:
+        if result != EVICT_OK:
+            if not self.exceeded_since:
+                self.exceeded_since = time.monotonic()
+        elif self.exceeded_since:
+            self.exceeded_total += time.monotonic() - self.exceeded_since
+            self.exceeded_since = 0.0
+
+    def _schedule(self) -> None:
+        """Redis's ``evictionTimeProc``: keep evicting in later loop turns while over the limit."""
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._scheduled = True
+        loop.call_soon(self._background)
+
+    def _background(self) -> None:
+        self._scheduled = False
+        self.perform()
+
+    # -- choosing a key ------------------------------------------------------------------------
+    def _sampler(self, index: int, allkeys: bool) -> RandomKeys:
+        sampler = self.samplers.get((index, allkeys))
+        if sampler is None:
+            sampler = self.samplers[(index, allkeys)] = RandomKeys()
+        return sampler
+
+    def _select(self, policy: str) -> "tuple[Database, bytes] | None":
+        allkeys = policy.startswith("allkeys")
+        dbs = self.state.keyspace.dbs
+        if policy.endswith("random"):
+            n = len(dbs)
+            for _ in range(n):
+                self.next_db += 1
+                db = dbs[self.next_db % n]
+                source = db.data if allkeys else db.expires
+                if source:
+                    keys = self._sampler(db.index, allkeys).sample(source, 1)
+                    if keys:
+                        return db, keys[0]
+            return None
+        kind = policy.split("-", 1)[1]
+        pool = self.pool
+        while True:
+            total = 0
+            for db in dbs:
+                source = db.data if allkeys else db.expires
+                if source:
+                    total += len(source)
+                    self._populate(db, source, allkeys, kind)
+            if not total:
+                return None
+            while pool:
+                _, index, key = pool.pop()
+                db = dbs[index]
+                if key in (db.data if allkeys else db.expires):
+                    return db, key
+
+    def _populate(self, db: "Database", source: dict, allkeys: bool, kind: str) -> None:
+        """Redis's ``evictionPoolPopulate``: score sampled keys, keep the 16 best."""
+        ks = db.keyspace
+        keys = self._sampler(db.index, allkeys).sample(source, self.state.config.maxmemory_samples)
+        pool = self.pool
+        lru = db.lru
+        if kind == "lru":
+            now = ks.lru_clock
+        elif kind == "lfu":
+            now_min = minutes(ks.lru_clock)
+            decay = ks.lfu_decay_time
+        for key in keys:
+            if kind == "lru":
+                score = now - lru.get(key, 0)
+            elif kind == "lfu":
+                word = lru.get(key)
+                score = 255 - (decayed_counter(word, now_min, decay) if word is not None else 0)
+            else:
+                deadline = db.expires.get(key)
+                if deadline is None:
+                    continue
+                score = _TTL_BASE - deadline
+            k = bisect_left(pool, score, key=_score)
+            if k == 0 and len(pool) >= EVPOOL_SIZE:
+                continue  # worse than every candidate of a full pool
+            pool.insert(k, (score, db.index, key))
+            if len(pool) > EVPOOL_SIZE:
+                del pool[0]
+
+    # -- INFO ----------------------------------------------------------------------------------
+    def exceeded_ms(self) -> tuple[int, int]:
+        """(total_eviction_exceeded_time, current_eviction_exceeded_time) in milliseconds."""
+        current = time.monotonic() - self.exceeded_since if self.exceeded_since else 0.0
+        return int((self.exceeded_total + current) * 1000), int(current * 1000)
+
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT: the finished periods are forgotten, a running one restarts now."""
+        self.exceeded_total = 0.0
+        if self.exceeded_since:
+            self.exceeded_since = time.monotonic()
+
+
+def _score(entry: tuple[int, int, bytes]) -> int:
+    return entry[0]
+
+
+def oom_check(client: "Client", spec: "CommandSpec") -> None:
+    """Before a command while ``maxmemory`` is set: evict, then apply Redis's OOM refusal.
+
+    Raises the OOM error (or, for EXEC, EXECABORT with the OOM text after
+    discarding the transaction) when the memory could not be brought under
+    the limit and the command may not run.
+    """
+    evictor: Evictor = client.server.extensions["eviction"]
+    if evictor.perform() != EVICT_FAIL:
+        return
+    root = spec.parent.name if spec.parent else spec.name
+    queued = client.multi
+    reject = spec.denyoom
+    if root == "exec" and queued and not reject:
+        reject = any(s.denyoom for s, _ in queued)
+    if queued is not None and root not in _MULTI_ALLOWED:
+        reject = True
+    if not reject:
+        return
+    spec.rejected_calls += 1
+    if root == "exec" and queued is not None:
+        client.multi = None
+        client.multi_error = False
+        if client.watched:
+            client.server.extensions["watch"].unwatch_all(client)
+        raise CommandError(errors.exec_abort(errors.OOM))
+    raise CommandError(errors.OOM)
+
+
+def install(state: "ServerState") -> None:
+    """The server's evictor, on the memory tracker INFO uses."""
+    from ..info import tracker
+    state.extensions["eviction"] = Evictor(state, tracker(state))
