@@ -38,7 +38,7 @@ class Client:
         "watched", "dirty_cas", "channels", "patterns", "shard_channels", "monitor",
         "tracking", "reply_mode", "last_cmd", "outbox", "close_after_reply", "blocked",
         "no_evict", "no_touch", "kind", "flags_extra", "in_exec", "skip_replies", "__weakref__",
-        "cmd", "argv",
+        "cmd", "argv", "acl_user",
     )
 
     def __init__(self, client_id: int, server: "ServerState", outbox: Outbox | None,
@@ -57,6 +57,8 @@ class Client:
         self.last_interaction = self.created
         self.authenticated = not server.auth_required()
         self.user = "default"
+        acl = server.extensions.get("acl")  # the ACL user object (acl/users.py); None without ACLs
+        self.acl_user: Any = acl.default if acl is not None else None
         self.multi: list[tuple[Any, list[bytes]]] | None = None  # queued (spec, argv)
         self.multi_error = False
         self.watched: set[tuple[int, bytes]] = set()

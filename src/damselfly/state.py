@@ -131,6 +131,9 @@ class ServerState:
         self.current_client: "Client | None" = None
 
     def auth_required(self) -> bool:
+        acl = self.extensions.get("acl")
+        if acl is not None:
+            return acl.auth_required()
         return bool(self.config.requirepass)
 
     def next_client_id(self) -> int:

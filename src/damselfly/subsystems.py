@@ -11,6 +11,8 @@ from .state import ServerState
 
 def install(state: ServerState) -> None:
     """Register every subsystem on ``state``."""
+    from .acl import registry as acl  # users, requirepass, ACL LOG, aclfile
+    acl.install(state)
     from .commands import transactions
     transactions.install(state)
     from . import control  # pub/sub, MONITOR, client tracking, keyspace notifications

@@ -1,7 +1,7 @@
 """Command families. Each module declares a ``group``; the table is built here, explicitly."""
 from __future__ import annotations
 
-from . import (bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, monitor, persistence,
+from . import (acl, bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, monitor, persistence,
                pubsub, server, sets, sort, strings, tracking, transactions, zsets)
 from .registry import CommandGroup, CommandSpec, CommandTable
 
@@ -9,6 +9,7 @@ FAMILIES: tuple[CommandGroup, ...] = (
     connection.group, server.group, strings.group, keys.group, transactions.group,
     pubsub.group, monitor.group, tracking.group, hashes.group, lists.group, sets.group, zsets.group,
     bitmaps.group, hyperloglog.group, sort.group, persistence.group, introspection.group,
+    acl.group,
 )
 
 

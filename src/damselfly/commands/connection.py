@@ -66,17 +66,10 @@ def select(client: "Client", argv: list[bytes]) -> Any:
     return OK
 
 
-def check_password(client: "Client", username: bytes, password: bytes) -> bool:
-    """The default user: any password when ``requirepass`` is empty (Redis's ``nopass``)."""
-    if username != b"default":
-        return False
-    required = client.server.config.requirepass
-    return not required or password == required.encode()
-
-
-def _login(client: "Client", username: bytes) -> None:
-    client.authenticated = True
-    client.user = username.decode("utf-8", "replace")
+def _authenticate(client: "Client", username: bytes, password: bytes, command: bytes) -> None:
+    """Log in as an ACL user (acl/registry.py), or raise WRONGPASS after logging it in ACL LOG."""
+    if not client.server.extensions["acl"].authenticate(client, username, password, command):
+        raise CommandError(errors.WRONGPASS)
 
 
 @group.command("auth", -2, "noscript loading stale fast no_auth sentinel allow_busy",
@@ -86,19 +79,17 @@ def auth(client: "Client", argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
     if len(argv) == 2:
-        if not client.server.config.requirepass:
+        if client.server.extensions["acl"].default.nopass:
             raise CommandError(errors.AUTH_NOT_CONFIGURED)
         username, password = b"default", argv[1]
     else:
         username, password = argv[1], argv[2]
-    if not check_password(client, username, password):
-        raise CommandError(errors.WRONGPASS)
-    _login(client, username)
+    _authenticate(client, username, password, argv[0])
     return OK
 
 
 _HELLO_NOAUTH = ("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                 "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                 "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                  "select the RESP protocol version at the same time")
 
 
@@ -128,9 +119,7 @@ def hello(client: "Client", argv: list[bytes]) -> Any:
         else:
             raise CommandError(f"ERR Syntax error in HELLO option '{argv[i].decode('utf-8', 'replace')}'")
     if creds is not None:
-        if not check_password(client, *creds):
-            raise CommandError(errors.WRONGPASS)
-        _login(client, creds[0])
+        _authenticate(client, creds[0], creds[1], argv[0])
     if not client.authenticated:
         raise CommandError(_HELLO_NOAUTH)
     if name is not None:
@@ -171,6 +160,9 @@ def reset(client: "Client", argv: list[bytes]) -> Any:
     client.select(0)
     client.resp = 2
     client.user = "default"
+    acl = client.server.extensions.get("acl")
+    if acl is not None:
+        client.acl_user = acl.default
     client.authenticated = not client.server.auth_required()
     client.name = b""
     client.reply_mode = "on"

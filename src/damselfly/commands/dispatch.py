@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
+from ..acl.checker import check_command
 from ..errors import CommandError
 from ..keyspace.eviction import oom_check
 from ..protocol.reply import QUEUED
@@ -88,6 +89,9 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
             client.last_cmd = spec.name
         if not client.authenticated and not spec.no_auth:
             raise CommandError(errors.NOAUTH)
+        user = client.acl_user
+        if user is not None and not user.unrestricted:  # the default user stops here
+            check_command(client, spec, argv)
         if client.server.config.maxmemory:  # performEvictions, then the OOM refusal (keyspace/eviction.py)
             oom_check(client, spec)
         if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):

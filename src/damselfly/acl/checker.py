@@ -1,0 +1,101 @@
+"""The permission check the dispatcher runs before a command (Redis's ``ACLCheckAllPerm``).
+
+The dispatcher calls :func:`check_command` only when the client's user is
+not ``unrestricted`` (every command, ``~*`` and ``&*``), so the default user
+costs one attribute test per command. The order follows Redis: the command
+(or its allowed first argument), then each key with the permission its key
+spec needs, then the channels of PUBLISH/SPUBLISH/(S)SUBSCRIBE (glob match)
+and PSUBSCRIBE (patterns compared literally). A denial is logged in ACL LOG.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import CommandError
+from ..commands.getkeys import has_keys
+from ..glob import glob_match
+from .keys import keys_with_perms
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..client import Client
+    from ..commands.registry import CommandSpec
+    from .users import User
+
+OK = ""
+DENIED_CMD = "command"
+DENIED_KEY = "key"
+DENIED_CHANNEL = "channel"
+
+NOPERM_KEY = "NOPERM this user has no permissions to access one of the keys used as arguments"
+NOPERM_CHANNEL = "NOPERM this user has no permissions to access one of the channels used as arguments"
+
+# Commands whose arguments are channels: (first channel position or -1 for "all from 1", literal?)
+_CHANNEL_COMMANDS = {
+    "publish": (True, False), "spublish": (True, False),
+    "subscribe": (False, False), "ssubscribe": (False, False),
+    "psubscribe": (False, True),
+}
+
+
+def noperm_command(spec: "CommandSpec") -> str:
+    return f"NOPERM this user has no permissions to run the '{spec.full_name}' command"
+
+
+def _key_allowed(user: "User", key: bytes, perm: int) -> bool:
+    for pattern, allowed in user.keys:
+        if allowed & perm == perm and glob_match(pattern, key):
+            return True
+    return False
+
+
+def channel_allowed(patterns: list[bytes], channel: bytes, literal: bool) -> bool:
+    """Redis's ``ACLCheckChannelAgainstList``."""
+    for pattern in patterns:
+        if (pattern == channel) if literal else glob_match(pattern, channel):
+            return True
+    return False
+
+
+def evaluate(user: "User", spec: "CommandSpec", argv: list[bytes]) -> tuple[str, int]:
+    """``(reason, argument position)``: reason is OK or what was denied."""
+    if not user.allcommands and not spec.no_auth and spec not in user.allowed:
+        allowed = user.firstargs.get(spec)
+        idx = 2 if spec.parent is not None else 1
+        if not allowed or len(argv) <= idx:
+            return DENIED_CMD, 0
+        arg = argv[idx].lower()
+        if not any(a.lower() == arg for a in allowed):
+            return DENIED_CMD, 0
+    if not user.allkeys and has_keys(spec):
+        for pos, perm in keys_with_perms(spec, argv):
+            if not _key_allowed(user, argv[pos], perm):
+                return DENIED_KEY, pos
+    if not user.allchannels:
+        kind = _CHANNEL_COMMANDS.get(spec.full_name)
+        if kind is not None:
+            single, literal = kind
+            positions = [1] if single else range(1, len(argv))
+            for pos in positions:
+                if pos < len(argv) and not channel_allowed(user.channels, argv[pos], literal):
+                    return DENIED_CHANNEL, pos
+    return OK, 0
+
+
+def check_command(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
+    """Raise the NOPERM error (and log it) when the client's user may not run this."""
+    user = client.acl_user
+    reason, pos = evaluate(user, spec, argv)
+    if reason == OK:
+        return
+    acl = client.server.extensions["acl"]
+    if reason == DENIED_CMD:
+        obj = spec.full_name.encode()
+        text = noperm_command(spec)
+    elif reason == DENIED_KEY:
+        obj = argv[pos]
+        text = NOPERM_KEY
+    else:
+        obj = argv[pos]
+        text = NOPERM_CHANNEL
+    acl.log_denial(client, reason, obj, user.name.encode())
+    raise CommandError(text)
