@@ -91,3 +91,24 @@ def test_broken_redirect(duo) -> None:  # noqa: F811
     time.sleep(0.1)
     d.run([(1, "SET", "k1", "z"), (0, "CLIENT", "TRACKINGINFO"), (0, "GET", "k1"), (0, "SET", "k1", "w"),
            (0, "CLIENT", "TRACKING", "off")], fence=[0])
+
+
+def test_movable_keys_are_remembered_and_invalidated(duo) -> None:  # noqa: F811
+    """Keys found as COMMAND GETKEYS finds them: numkeys commands, SORT_RO, failed reads too."""
+    d = duo(2)
+    d.run([
+        (0, "HELLO", "3"), (0, "CLIENT", "TRACKING", "on"),
+        (0, "ZUNION", "2", "tz1", "tz2"), (0, "ZINTER", "1", "tz3", "WEIGHTS", "2"), (0, "ZDIFF", "2", "tz4", "tz5"),
+        (0, "ZINTERCARD", "1", "tz6"), (0, "SINTERCARD", "2", "ts1", "ts2", "LIMIT", "1"),
+        (0, "SORT_RO", "tl1", "BY", "nosort"), (0, "HSET", "th", "f", "v"), (0, "GET", "th"),
+        (0, "ZUNION", "0", "tz7"), (0, "LRANGE", "tl2", "0", "-1"), (0, "ZRANGE", "tz8", "0", "-1"),
+        (1, "MSET", "tz1", "1", "tz2", "1", "tz3", "1", "tz4", "1", "tz5", "1", "tz6", "1", "ts1", "1", "ts2", "1",
+         "tl1", "1", "th", "1", "tz7", "1"),
+        (1, "DEL", "tz1", "tz2", "tz3", "tz4", "tz5", "tz6", "ts1", "ts2", "tl1", "th", "tz7"),
+        (1, "RPUSH", "tl3", "3", "1", "2"), (0, "GET", "tz9"), (0, "GET", "tl4"), (0, "GET", "tl3x"),
+        (1, "ZUNIONSTORE", "tz9", "1", "tz8"), (1, "ZADD", "tz8", "1", "a"),
+        (1, "ZUNIONSTORE", "tz9", "1", "tz8"), (1, "SORT", "tl3", "STORE", "tl4"),
+        (0, "LRANGE", "tl3", "0", "-1"), (1, "LMPOP", "2", "tl2", "tl3", "LEFT"),
+        (0, "ZRANGE", "tz8", "0", "-1"), (1, "ZMPOP", "1", "tz8", "MIN"),
+        (0, "CLIENT", "TRACKING", "off"), (1, "DEL", "tz9", "tl3", "tl4"),
+    ], fence=[0])

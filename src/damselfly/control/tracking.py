@@ -1,8 +1,9 @@
 """Client-side caching: the tracking table and invalidation messages (Redis's tracking.c).
 
 Default mode remembers, per key name, the ids of the clients that read it
-(readonly commands only, their spec's key positions); the first change of the
-key sends each of them one invalidation and forgets the key. Keys are names,
+(readonly commands only; their keys found as COMMAND GETKEYS finds them,
+movable ones included); the first change of the key sends each of them one
+invalidation and forgets the key. Keys are names,
 not (db, name) pairs, as in Redis: a write in db 1 invalidates a read in db 0.
 OPTIN/OPTOUT make remembering depend on CLIENT CACHING for the next command.
 
@@ -35,6 +36,7 @@ from .messages import InvalidationMessage, RawPush
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
+    from ..commands.registry import CommandSpec
     from ..keyspace import Database
     from ..state import ServerState
 
@@ -176,7 +178,7 @@ class Tracking:
             spec = client.cmd
             if not t.bcast and "readonly" in spec.flags and "pubsub" not in spec.flags:
                 if not ((t.optin and not t.caching) or (t.optout and t.caching)):
-                    self.remember(client, spec.keys(client.argv))
+                    self.remember(client, _keys_read(spec, client.argv))
             if t.caching and client.multi is None and not client.in_exec:
                 parent = spec.parent
                 if parent is None or parent.name != "client":
@@ -188,21 +190,27 @@ class Tracking:
         table = self.table
         cid = client.id
         for key in keys:
-            ids = table.get(key)
+            ids = table.pop(key, None)  # re-inserted: the table is kept in order of last read
             if ids is None:
-                ids = table[key] = {}
+                ids = {}
+            table[key] = ids
             if cid not in ids:
                 ids[cid] = None
                 self.total_items += 1
 
     def _limit(self, client: "Client") -> None:
-        """``tracking-table-max-keys``: invalidate the oldest keys until under the cap.
+        """``tracking-table-max-keys``: invalidate the least recently read keys until under the cap.
 
-        Redis picks victims by a random walk of its radix tree, before the
-        next command runs; the oldest remembered key is the deterministic
-        equivalent, and a victim of the client whose command overflowed the
-        table is told right after that command's reply, which is where
-        Redis's message lands for it too.
+        Redis picks victims by a random walk of its radix tree (up to 100 per
+        command, before the next command runs). damselfly does not: a random
+        key of a dict costs O(n) to draw in Python, and the choice is not
+        observable beyond "some remembered key is invalidated early". The
+        table is kept in order of last read instead (``remember`` re-inserts
+        a key read again), so the victim is the coldest key, never a hot key
+        read over and over; which is what a random pick achieves for hot keys
+        in expectation, deterministically. A victim of the client whose
+        command overflowed the table is told right after that command's
+        reply, which is where Redis's message lands for it too.
         """
         cap = self.state.config.tracking_table_max_keys
         table = self.table
@@ -308,6 +316,19 @@ class Tracking:
                         self._send(client, InvalidationMessage(own), None)
                 else:
                     self._send(client, shared, None)
+
+
+def _keys_read(spec: "CommandSpec", argv: list[bytes]) -> list[bytes]:
+    """Redis's ``getKeysFromCommand``: movable keys (ZUNION, SORT_RO, SINTERCARD...) included.
+
+    Arguments that do not let the keys be found (the command failed on
+    them) remember nothing, as Redis's zero keys.
+    """
+    from ..commands.getkeys import KeysError, key_positions
+    try:
+        return [argv[i] for i in key_positions(spec, argv)]
+    except (KeysError, IndexError):
+        return []
 
 
 def _deliver(receiver: "Client", msg: "InvalidationMessage | RawPush", current: "Client | None") -> None:

@@ -221,3 +221,27 @@ def test_invalidation_frames() -> None:
     assert msg.frame2 == b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*2\r\n$1\r\na\r\n$2\r\nbc\r\n"
     assert InvalidationMessage(None, 2).frame3 == INV + b"$-1\r\n"
     assert RawPush([b"x", 1]).frame2 == b"*2\r\n$1\r\nx\r\n:1\r\n"
+
+
+def test_tracking_table_max_keys_spares_a_key_read_again(state, new_client) -> None:
+    """The victim is the least recently read key: a hot key read over and over stays."""
+    state.config.set("tracking-table-max-keys", "2")
+    c = new_client(resp=3)
+    run(c, "CLIENT", "TRACKING", "on")
+    run(c, "GET", "hot")
+    run(c, "GET", "k1")
+    run(c, "GET", "hot")
+    run(c, "GET", "k2")
+    tracking = state.extensions["tracking"]
+    assert set(tracking.table) == {b"hot", b"k2"} and tracking.total_items == 2
+    assert [m.encode(3) for m in c.outbox.after] == [inv3(b"k1")]
+
+
+def test_movable_and_failed_reads_are_remembered(state, new_client) -> None:
+    c = new_client(resp=3)
+    run(c, "CLIENT", "TRACKING", "on")
+    run(c, "ZUNION", "2", "a", "b", "WITHSCORES")
+    run(c, "SORT_RO", "l", "BY", "nosort")
+    run(c, "SINTERCARD", "1", "s")
+    run(c, "ZUNION", "5", "x")  # numkeys past the end: no key can be found
+    assert set(state.extensions["tracking"].table) == {b"a", b"b", b"l", b"s"}
