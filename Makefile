@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench fuzz venv redis-tools clean readme-commands
+.PHONY: run test bench fuzz soak venv redis-tools clean readme-commands
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,6 +32,12 @@ bench: $(STAMP) redis-tools
 
 fuzz: $(STAMP)
 	DAMSELFLY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/unit/protocol -k fuzz
+	DAMSELFLY_FUZZ_SECONDS=$${DAMSELFLY_FUZZ_SECONDS:-60} $(PY) -m pytest -q tests/integration/test_net_fuzz.py
+
+## Mixed traffic for SOAK_MINUTES (default 5) against a process-mode server; memory curve
+## (CSV + PNG) in bench/results/soak-<timestamp>/. Not part of CI.
+soak: $(STAMP)
+	SOAK_MINUTES=$${SOAK_MINUTES:-5} $(PY) -m bench.soak
 
 readme-commands: $(STAMP)
 	$(PY) scripts/gen_commands_table.py --write

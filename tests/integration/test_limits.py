@@ -1,0 +1,110 @@
+"""maxclients and timeout over real sockets.
+
+Expected behaviour from redis-server 7.0.15 (``--maxclients 2``): the next
+connection reads ``-ERR max number of clients reached\\r\\n`` and EOF, without
+sending anything; a refused connection is counted in ``rejected_connections``
+but not in ``total_connections_received`` and uses no client id. ``timeout``
+closes idle normal clients only (clientsCronHandleTimeout: never
+subscribers, MONITOR or blocked clients).
+"""
+from __future__ import annotations
+
+import socket
+import time
+from typing import Callable
+
+import redis
+
+from ..resp import RawConnection
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Poll a condition (a deadline for liveness, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def read_all(sock: socket.socket) -> bytes:
+    sock.settimeout(10)
+    data = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_the_client_past_maxclients_is_refused_as_redis_does(start_server) -> None:
+    srv = start_server(maxclients=2)
+    a = RawConnection(srv.host, srv.port)
+    b = RawConnection(srv.host, srv.port)
+    ids = [int(a.command("CLIENT", "ID")[1:-2]), int(b.command("CLIENT", "ID")[1:-2])]
+    before = a.command("INFO", "stats")
+    refused = socket.create_connection((srv.host, srv.port))
+    assert read_all(refused) == b"-ERR max number of clients reached\r\n"  # unprompted, then EOF
+    refused.close()
+    refused = socket.create_connection((srv.host, srv.port))
+    assert read_all(refused) == b"-ERR max number of clients reached\r\n"
+    refused.close()
+    stats = a.command("INFO", "stats")
+    assert b"rejected_connections:2\r\n" in stats
+    total = [line for line in before.split(b"\r\n") if line.startswith(b"total_connections_received:")]
+    assert total[0] in stats  # the refused ones are not counted as received
+    b.close()
+    assert wait_until(lambda: a.command("INFO", "clients").find(b"connected_clients:1\r\n") >= 0)
+    c = RawConnection(srv.host, srv.port)
+    assert int(c.command("CLIENT", "ID")[1:-2]) == max(ids) + 1  # refusals used no id
+    assert b"connected_clients:2\r\n" in a.command("INFO", "clients")
+    a.close()
+    c.close()
+
+
+def test_maxclients_can_be_raised_at_runtime_in_an_embedded_server(start_server) -> None:
+    srv = start_server(maxclients=1)
+    a = RawConnection(srv.host, srv.port)
+    refused = socket.create_connection((srv.host, srv.port))
+    assert read_all(refused) == b"-ERR max number of clients reached\r\n"
+    refused.close()
+    assert a.command("CONFIG", "SET", "maxclients", "2") == b"+OK\r\n"
+    b = RawConnection(srv.host, srv.port)
+    assert b.command("PING") == b"+PONG\r\n"
+    a.close()
+    b.close()
+
+
+def test_timeout_closes_idle_clients_only(start_server) -> None:
+    srv = start_server(timeout=1)
+    idle = socket.create_connection((srv.host, srv.port))
+    subscriber = RawConnection(srv.host, srv.port)
+    subscriber.command("SUBSCRIBE", "news")
+    psubscriber = RawConnection(srv.host, srv.port)
+    psubscriber.command("PSUBSCRIBE", "n*")
+    monitor = RawConnection(srv.host, srv.port)
+    assert monitor.command("MONITOR") == b"+OK\r\n"
+    blocked = RawConnection(srv.host, srv.port)
+    blocked.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+    active = redis.Redis(host=srv.host, port=srv.port)
+    assert wait_until(lambda: active.info("clients")["blocked_clients"] == 1)
+
+    def idle_closed() -> bool:
+        active.ping()  # the active client keeps interacting
+        names = active.client_list()
+        return len(names) == 5
+    assert wait_until(idle_closed)
+    assert read_all(idle) == b""  # closed without a word, as Redis does
+    idle.close()
+    # everyone exempt is still connected and still served
+    assert active.publish("news", "hi") == 2
+    assert subscriber.read_reply() == b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+    assert active.lpush("q", "x") == 1
+    assert blocked.read_reply() == b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n"
+    assert monitor.read_reply().startswith(b"+")
+    # once unblocked, the former BLPOP client is an ordinary client and times out
+    assert wait_until(lambda: (active.ping(), len(active.client_list()) == 4)[1])
+    for conn in (subscriber, psubscriber, monitor, blocked):
+        conn.close()
+    active.close()
