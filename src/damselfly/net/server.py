@@ -25,14 +25,15 @@ class Listener:
         self.state = state
         self.loop = loop or asyncio.get_running_loop()
         self.servers: list[asyncio.base_events.Server] = []
+        self.tls_servers: list[asyncio.base_events.Server] = []  # tls-port, beside the plain port
         self.connections: set[Connection] = set()
         self.port = state.config.port
         self.cron_hooks: list[Callable[[], None]] = []
         self._cron_handle: asyncio.TimerHandle | None = None
         self._stopped = asyncio.Event()
         self._tick = 0
-        state.extensions["listener"] = self
         self._rebinding: list[asyncio.Task] = []  # CONFIG SET port/bind: servers being started
+        state.extensions["listener"] = self
 
     # -- connection bookkeeping ----------------------------------------------------
     def connection_opened(self, conn: Connection) -> None:
@@ -72,20 +73,19 @@ class Listener:
             raise OSError("; ".join(errors) or "no address to listen on")
         self.port = port
         self.state.tcp_port = port
+        if cfg.tls_port:
+            from .tls import start_tls_servers
+            try:
+                self.tls_servers = await start_tls_servers(cfg, self.loop, self._factory)
+            except OSError:
+                for srv in self.servers:
+                    srv.close()
+                raise
+            # INFO server gains damselfly's own ``tls_port`` field while TLS is on.
+            providers = self.state.extensions.setdefault("info_providers", {})
+            providers.setdefault("server", []).append(lambda: [("tls_port", cfg.tls_port)])
         self._schedule_cron()
 
-    def _schedule_cron(self) -> None:
-        self._cron_handle = self.loop.call_later(1.0 / self.state.config.hz, self._cron)
-
-    def _cron(self) -> None:
-        state = self.state
-        try:
-            state.keyspace.active_expire_cycle()
-            self._tick += 1
-            if self._tick % max(1, state.config.hz // 10) == 0:
-                state.stats.sample_ops()
-            timeout = state.config.timeout
-            if timeout and self._tick % state.config.hz == 0:
     def rebind(self, port: int, bind: str) -> bool:
         """CONFIG SET port/bind at runtime: listen on the new addresses, then drop the old listeners.
 
@@ -156,6 +156,18 @@ class Listener:
         else:
             self.servers.append(srv)
 
+    def _schedule_cron(self) -> None:
+        self._cron_handle = self.loop.call_later(1.0 / self.state.config.hz, self._cron)
+
+    def _cron(self) -> None:
+        state = self.state
+        try:
+            state.keyspace.active_expire_cycle()
+            self._tick += 1
+            if self._tick % max(1, state.config.hz // 10) == 0:
+                state.stats.sample_ops()
+            timeout = state.config.timeout
+            if timeout and self._tick % state.config.hz == 0:
                 self._close_idle(timeout)
             for hook in self.cron_hooks:
                 hook()
@@ -179,6 +191,10 @@ class Listener:
         self._stopped.set()
         if self._cron_handle is not None:
             self._cron_handle.cancel()
+        if self._rebinding:
+            await asyncio.gather(*self._rebinding, return_exceptions=True)
+        self.servers.extend(self.tls_servers)  # closed and awaited with the plain ones
+        self.tls_servers = []
         for srv in self.servers:
             srv.close()
         for conn in list(self.connections):
@@ -191,10 +207,6 @@ class Listener:
         self.servers.clear()
 
     async def wait_stopped(self) -> None:
-        if self._rebinding:
-            await asyncio.gather(*self._rebinding, return_exceptions=True)
-        self.servers.extend(self.tls_servers)  # closed and awaited with the plain ones
-        self.tls_servers = []
         await self._stopped.wait()
 
     def request_stop(self) -> None:
