@@ -448,7 +448,7 @@ def _bitfield(client: "Client", argv: list[bytes], readonly_command: bool) -> An
     else:
         mark_raw(db, key, value)  # type: ignore[arg-type]
     if changes:
-        db.changed(key, "setbit", _STRING)
+        db.changed(key, "setbit", _STRING, changes)  # Redis: one change per SET/INCRBY that wrote
     return out
 
 

@@ -94,7 +94,7 @@ def _hset(client: "Client", argv: list[bytes]) -> int:
     created = 0
     for i in range(2, len(argv), 2):
         created += put(argv[i], argv[i + 1], max_entries, max_value)
-    client.db.changed(key, "hset", NotifyKind.HASH)
+    client.db.changed(key, "hset", NotifyKind.HASH, (len(argv) - 2) >> 1)  # Redis: one change per pair
     return created
 
 
@@ -143,10 +143,10 @@ def hdel(client: "Client", argv: list[bytes]) -> Any:
             if not h:
                 break
     if deleted:
-        db.changed(key, "hdel", NotifyKind.HASH)
+        db.changed(key, "hdel", NotifyKind.HASH, deleted)
         if not h:
             db.delete(key)
-            db.changed(key, "del", NotifyKind.GENERIC)
+            db.changed(key, "del", NotifyKind.GENERIC, 0)
     return deleted
 
 

@@ -85,7 +85,7 @@ def pfadd(client: "Client", argv: list[bytes]) -> Any:
             stored = bytes(dense)  # type: ignore[arg-type]
         db.set(key, stored, keep_ttl=existed)
         mark_raw(db, key, stored)
-        db.changed(key, "pfadd", _STRING)
+        db.changed(key, "pfadd", _STRING, updated)  # Redis: the creation plus each register raised
     return 1 if updated else 0
 
 

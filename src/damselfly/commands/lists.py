@@ -80,19 +80,22 @@ def _positive(raw: bytes, message: str) -> int:
     return value
 
 
-def _removed(db: "Database", key: bytes, lst: Any, where: int) -> None:
-    """Redis's ``listElementsRemoved``: the pop event, then ``del`` if emptied."""
-    db.changed(key, _POP_EVENT[where], NotifyKind.LIST)
+def _removed(db: "Database", key: bytes, lst: Any, where: int, changes: int = 1) -> None:
+    """Redis's ``listElementsRemoved``: the pop event, then ``del`` if emptied.
+
+    ``changes``: the elements popped (dirty); deleting the emptied key adds none.
+    """
+    db.changed(key, _POP_EVENT[where], NotifyKind.LIST, changes)
     if not lst:
         db.delete(key)
-        db.changed(key, "del", NotifyKind.GENERIC)
+        db.changed(key, "del", NotifyKind.GENERIC, 0)
 
 
 def _pop_range(db: "Database", key: bytes, lst: Any, where: int, count: int) -> list[bytes]:
     """Pop up to ``count`` elements from one end, in pop order."""
     pop = lst.popleft if where == _LEFT else lst.pop
     out = [pop() for _ in range(min(count, len(lst)))]
-    _removed(db, key, lst, where)
+    _removed(db, key, lst, where, len(out))
     return out
 
 
@@ -111,7 +114,7 @@ def _push(client: "Client", argv: list[bytes], where: int, only_existing: bool) 
     else:
         lst.extend(argv[2:])
     _keep(db, key, lst)
-    db.changed(key, _PUSH_EVENT[where], NotifyKind.LIST)
+    db.changed(key, _PUSH_EVENT[where], NotifyKind.LIST, len(argv) - 2)  # one change per element
     return len(lst)
 
 
@@ -276,10 +279,10 @@ def ltrim(client: "Client", argv: list[bytes]) -> Any:
                 lst.popleft()
             for _ in range(n - 1 - end):
                 lst.pop()
-    db.changed(key, "ltrim", NotifyKind.LIST)
+    db.changed(key, "ltrim", NotifyKind.LIST, n - len(lst))  # Redis: one change per element removed
     if not lst:
         db.delete(key)
-        db.changed(key, "del", NotifyKind.GENERIC)
+        db.changed(key, "del", NotifyKind.GENERIC, 0)
     return OK
 
 
@@ -313,10 +316,10 @@ def lrem(client: "Client", argv: list[bytes]) -> Any:
             kept.reverse()
         lst.clear()
         lst.extend(kept)
-    db.changed(key, "lrem", NotifyKind.LIST)
+    db.changed(key, "lrem", NotifyKind.LIST, removed)
     if not lst:
         db.delete(key)
-        db.changed(key, "del", NotifyKind.GENERIC)
+        db.changed(key, "del", NotifyKind.GENERIC, 0)
     return removed
 
 
@@ -411,11 +414,11 @@ def _move(db: "Database", src: bytes, lst: Any, dst: bytes, target: Any,
     else:
         target.append(value)
     _keep(db, dst, target)
-    db.changed(dst, _PUSH_EVENT[whereto], NotifyKind.LIST)
-    db.changed(src, _POP_EVENT[wherefrom], NotifyKind.LIST)
+    db.changed(dst, _PUSH_EVENT[whereto], NotifyKind.LIST)  # the move is one change for Redis
+    db.changed(src, _POP_EVENT[wherefrom], NotifyKind.LIST, 0)
     if not lst:
         db.delete(src)
-        db.changed(src, "del", NotifyKind.GENERIC)
+        db.changed(src, "del", NotifyKind.GENERIC, 0)
     return value
 
 

@@ -50,9 +50,10 @@ def _max_intset(client: "Client") -> int:
 
 
 def _drop_if_empty(db: "Database", key: bytes, s: Set) -> None:
+    """Delete a set its members' removal emptied (no change of its own for ``dirty``, as in Redis)."""
     if not s:
         db.delete(key)
-        db.changed(key, "del", NotifyKind.GENERIC)
+        db.changed(key, "del", NotifyKind.GENERIC, 0)
 
 
 @group.command("sadd", -3, "write denyoom fast", keys=(1, 1, 1), acl="write set fast", since="1.0.0")
@@ -66,7 +67,7 @@ def sadd(client: "Client", argv: list[bytes]) -> Any:
         db.set(key, s)
     added = s.add_members(argv[2:], _max_intset(client))
     if added:
-        db.changed(key, "sadd", NotifyKind.SET)
+        db.changed(key, "sadd", NotifyKind.SET, added)
     return added
 
 
@@ -80,7 +81,7 @@ def srem(client: "Client", argv: list[bytes]) -> Any:
         return 0
     removed = s.remove_members(argv[2:])
     if removed:
-        db.changed(key, "srem", NotifyKind.SET)
+        db.changed(key, "srem", NotifyKind.SET, removed)
         _drop_if_empty(db, key, s)
     return removed
 
@@ -180,11 +181,11 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
     s = _write(db, key)
     if s is None or count == 0:
         return SetReply()
-    db.changed(key, "spop", NotifyKind.SET)
+    db.changed(key, "spop", NotifyKind.SET, min(count, len(s)))
     if count >= len(s):
         result = Set(s, _max_intset(client))
         db.delete(key)
-        db.changed(key, "del", NotifyKind.GENERIC)
+        db.changed(key, "del", NotifyKind.GENERIC, 0)
         return SetReply(result.ordered())
     remaining = len(s) - count
     if remaining * 5 > count:

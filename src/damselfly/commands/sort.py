@@ -190,7 +190,7 @@ def _sort(client: "Client", argv: list[bytes], readonly: bool) -> Any:
         items = selected
     if items:
         db.set(store, List(items))
-        db.changed(store, "sortstore", NotifyKind.LIST)
+        db.changed(store, "sortstore", NotifyKind.LIST, len(items))  # Redis: one change per element stored
     elif db.delete(store):
         db.changed(store, "del", NotifyKind.GENERIC)
     return len(items)

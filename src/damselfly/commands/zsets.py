@@ -259,10 +259,10 @@ def _limits(client: "Client") -> tuple[int, int]:
 
 
 def _emptied(db: "Database", key: bytes, zs: ZSet) -> None:
-    """Delete a zset a command emptied, with the ``del`` event Redis adds."""
+    """Delete a zset a command emptied, with the ``del`` event Redis adds (no change for ``dirty``)."""
     if not zs.scores:
         db.delete(key)
-        db.changed(key, "del", _GENERIC)
+        db.changed(key, "del", _GENERIC, 0)
 
 
 def _store(client: "Client", dst: bytes, zs: ZSet, event: str) -> int:
@@ -340,7 +340,7 @@ def _zadd(client: "Client", argv: list[bytes], flags: int) -> Any:
         processed += 1
         result = score
     if added or updated:
-        db.changed(key, "zincr" if incr else "zadd", _ZSET)
+        db.changed(key, "zincr" if incr else "zadd", _ZSET, added + updated)  # Redis: one change per member
     elif not scores:
         db.delete(key)  # created for nothing (only possible with NX/GT/LT skips)
     if error:
@@ -379,7 +379,7 @@ def zrem(client: "Client", argv: list[bytes]) -> Any:
             if not zs.scores:
                 break
     if deleted:
-        db.changed(key, "zrem", _ZSET)
+        db.changed(key, "zrem", _ZSET, deleted)
         _emptied(db, key, zs)
     return deleted
 
@@ -623,7 +623,7 @@ def _remrange(client: "Client", argv: list[bytes], kind: int, event: str) -> Any
     if i >= k:
         return 0
     zs.delete_range(i, k)
-    db.changed(key, event, _ZSET)
+    db.changed(key, event, _ZSET, k - i)
     _emptied(db, key, zs)
     return k - i
 
@@ -658,7 +658,7 @@ def pop_from(client: "Client", key: bytes, zs: ZSet, count: int, maximum: bool) 
     else:
         removed = zs.delete_range(0, count)
     db = client.db
-    db.changed(key, "zpopmax" if maximum else "zpopmin", _ZSET)
+    db.changed(key, "zpopmax" if maximum else "zpopmin", _ZSET, len(removed))
     _emptied(db, key, zs)
     return [(m, s) for s, m in removed]
 

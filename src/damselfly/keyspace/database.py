@@ -298,10 +298,16 @@ class Database:
         self.lru = {}
         self.str_encodings = {}
 
-    def changed(self, key: bytes, event: str, kind: int) -> None:
-        """The single change hook: WATCH, tracking and notifications hang off it."""
+    def changed(self, key: bytes, event: str, kind: int, changes: int = 1) -> None:
+        """The single change hook: WATCH, tracking and notifications hang off it.
+
+        ``changes`` is what the command adds to ``dirty`` (INFO
+        rdb_changes_since_last_save, save points): Redis counts elements for
+        many commands (LPUSH of 3 values is 3 changes, SREM counts members
+        removed, ...) and nothing for the deletion of a key a pop emptied.
+        """
         ks = self.keyspace
-        ks.dirty += 1
+        ks.dirty += changes
         if ks.listeners:
             for fn in ks.listeners:
                 fn(self, key, event, kind)
