@@ -171,7 +171,7 @@ class ServerState:
                         out[i + 2] = b"(redacted)"
             return out
         if name == b"acl" and len(argv) > 2 and argv[1].lower() == b"setuser":
-            return argv[:3] + [b"(redacted)" if a[:1] in (b">", b"<", b"#", b"!") else a for a in argv[3:]]
+            return argv[:2] + [b"(redacted)"] * (len(argv) - 2)  # Redis 7.0 hides the whole rule list
         if name == b"config" and len(argv) > 2 and argv[1].lower() == b"set":
             out = list(argv)
             for i in range(2, len(argv) - 1, 2):

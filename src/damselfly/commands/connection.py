@@ -60,6 +60,8 @@ def quit_(client: "Client", argv: list[bytes]) -> Any:
 def select(client: "Client", argv: list[bytes]) -> Any:
     """Change the selected database for the current connection."""
     index = parse_int(argv[1])
+    if not -2**31 <= index < 2**31:  # getIntFromObjectOrReply: a C int first
+        raise CommandError(errors.value_range(-2**31, 2**31 - 1))
     if not 0 <= index < len(client.server.keyspace.dbs):
         raise CommandError(errors.INVALID_DB)
     client.select(index)
