@@ -1,0 +1,114 @@
+"""Floods: thousands of concurrent connections against a process-mode server.
+
+5,000 connections are opened at once (all open together), each runs a small
+pipeline whose replies are checked byte for byte, then all close. The
+server runs as its own process so its memory is its own: VmRSS is read from
+``/proc/PID/status``. A first round warms the allocator (Python keeps freed
+arenas for reuse); two more rounds follow, and after each the RSS must come
+back to within ``RSS_MARGIN`` of the post-warm-up baseline, which a leak of
+even 2 KiB per connection (10 MB a round) would break. The test process
+needs more than 5,000 descriptors: it raises its soft RLIMIT_NOFILE, and
+skips with the reason when the hard limit does not allow it.
+"""
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+from typing import Any, Iterator
+
+import pytest
+import redis
+
+from damselfly import Server
+
+CONNECTIONS = 5000
+ROUNDS = 3  # warm-up, then two measured rounds
+RSS_MARGIN = 8 * 1024 * 1024  # after a round, RSS <= baseline + 8 MiB (a connection's state is ~10 KiB)
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+@pytest.fixture
+def many_fds() -> Iterator[None]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = CONNECTIONS * 2 + 200  # our end of each connection, plus the server child inherits the limit
+    if hard != resource.RLIM_INFINITY and hard < need:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard} < {need} needed for {CONNECTIONS} connections")
+    if soft != resource.RLIM_INFINITY and soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def cmd(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+async def _one_round(port: int, observer: redis.Redis, samples: list[int], pid: int) -> None:
+    """Open every connection, run the pipelines, check replies, then close them all."""
+    conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    for start in range(0, CONNECTIONS, 500):  # connect in waves: the accept backlog is finite
+        conns += await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port)
+                                        for _ in range(start, min(start + 500, CONNECTIONS))))
+    for i, (_, writer) in enumerate(conns):
+        key, value = b"flood:%d" % i, b"v%d" % i
+        writer.write(cmd(b"SET", key, value) + cmd(b"GET", key) + cmd(b"INCR", b"flood:counter")
+                     + cmd(b"SADD", b"flood:set", b"%d" % i) + cmd(b"PING") + cmd(b"DEL", key))
+
+    async def check(i: int, reader: asyncio.StreamReader) -> None:
+        value = b"v%d" % i
+        assert await reader.readexactly(5) == b"+OK\r\n"
+        assert await reader.readline() == b"$%d\r\n" % len(value)
+        assert await reader.readline() == value + b"\r\n"
+        n = await reader.readline()
+        assert n[:1] == b":" and int(n[1:]) > 0
+        assert (await reader.readline())[:1] == b":"
+        assert await reader.readexactly(7) == b"+PONG\r\n"
+        assert await reader.readexactly(4) == b":1\r\n"
+
+    await asyncio.gather(*(check(i, reader) for i, (reader, _) in enumerate(conns)))
+    info = observer.info("clients")
+    assert info["connected_clients"] == CONNECTIONS + 1  # all of them at once
+    samples.append(rss_bytes(pid))
+    for _, writer in conns:
+        writer.close()
+    await asyncio.gather(*(writer.wait_closed() for _, writer in conns), return_exceptions=True)
+
+
+def test_five_thousand_concurrent_connections(many_fds: None) -> None:
+    srv = Server(port=0, mode="process", maxclients=CONNECTIONS + 100, tcp_backlog=4096).start()
+    try:
+        pid = srv._proc.pid  # type: ignore[union-attr]
+        observer = redis.Redis(host=srv.host, port=srv.port, socket_timeout=60)
+        cold = rss_bytes(pid)
+        peaks: list[int] = []
+        after: list[int] = []
+        for round_no in range(ROUNDS):
+            asyncio.run(_one_round(srv.port, observer, peaks, pid))
+            deadline = time.monotonic() + 60
+            while observer.info("clients")["connected_clients"] != 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert observer.info("clients")["connected_clients"] == 1
+            after.append(rss_bytes(pid))
+        stats = observer.info("stats")
+        assert stats["rejected_connections"] == 0
+        assert stats["total_connections_received"] == ROUNDS * CONNECTIONS + 1
+        assert observer.get("flood:counter") == str(ROUNDS * CONNECTIONS).encode()
+        assert observer.scard("flood:set") == CONNECTIONS
+        assert observer.dbsize() == 2
+        baseline = after[0]
+        report = (f"RSS cold {cold >> 20} MiB, peaks {[p >> 20 for p in peaks]} MiB, "
+                  f"after each round {[a >> 20 for a in after]} MiB")
+        print(report)
+        for value in after[1:]:
+            assert value <= baseline + RSS_MARGIN, report
+        observer.close()
+    finally:
+        srv.stop()
