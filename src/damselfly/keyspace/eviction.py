@@ -325,6 +325,18 @@ def oom_check(client: "Client", spec: "CommandSpec") -> None:
 
 
 def install(state: "ServerState") -> None:
-    """The server's evictor, on the memory tracker INFO uses."""
+    """The server's evictor, on the memory tracker INFO uses.
+
+    Lowering ``maxmemory`` below the used memory starts evicting in the next
+    loop turns, as Redis's ``updateMaxmemory`` starts its eviction time proc.
+    """
     from ..info import tracker
-    state.extensions["eviction"] = Evictor(state, tracker(state))
+    evictor = state.extensions["eviction"] = Evictor(state, tracker(state))
+
+    def follow(name: str, value: Any) -> None:
+        if name == "maxmemory" and value:
+            evictor.tracker.calibrated_at = 0.0
+            if evictor.used_memory() > value:
+                evictor._schedule()
+
+    state.config.listeners.append(follow)
