@@ -8,18 +8,25 @@ command, pending tracking invalidations).
 
 :func:`execute` returns the reply value for the connection to encode, or
 :data:`BLOCKED` when the command suspended the client.
+
+The connection runs the commonest case without :func:`execute`: a *plain*
+command (a data command, see :func:`plain_commands`) for a client in the
+state :func:`plain_ok` describes, where every check of :func:`execute` and
+every optional step of :func:`call` is known to be a no-op. A new check here
+must add its condition to :func:`plain_ok`.
 """
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from .. import errors
 from ..acl.checker import check_command
 from ..errors import CommandError
 from ..keyspace.eviction import oom_check
 from ..protocol.reply import QUEUED
-from .registry import CommandSpec
+from .registry import CommandSpec, CommandTable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -70,11 +77,15 @@ def resolve(client: "Client", argv: list[bytes]) -> CommandSpec:
     return spec
 
 
-def _count_error(client: "Client", err: CommandError) -> None:
+def count_error(client: "Client", err: CommandError) -> None:
+    """An error reply: INFO ``total_error_replies`` and errorstats."""
     stats = client.server.stats
     stats.total_error_replies += 1
     code = err.code
     stats.errorstats[code] = stats.errorstats.get(code, 0) + 1
+
+
+_count_error = count_error
 
 
 def execute(client: "Client", argv: list[bytes]) -> Any:
@@ -150,3 +161,53 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
         for hook in server.after_command_hooks:
             hook(client)
     return reply
+
+
+# -- the plain path ----------------------------------------------------------------
+# Families whose commands only read and write keys (and PUBLISH, which only
+# queues to other connections): none of them changes a condition of
+# plain_ok(), so a connection may run a run of them without re-checking.
+PLAIN_GROUPS = frozenset({"string", "generic", "hash", "list", "set", "sorted-set", "bitmap", "hyperloglog"})
+PLAIN_NAMES = frozenset({"publish", "spublish", "ping", "echo"})
+_plain_tables: "WeakKeyDictionary[CommandTable, dict[bytes, CommandSpec]]" = WeakKeyDictionary()
+
+
+def plain_commands(table: CommandTable) -> dict[bytes, CommandSpec]:
+    """Name (as sent: lower or upper case) -> spec of the commands the plain path may run.
+
+    A plain command is a top-level command with a handler, no subcommands,
+    not ``blocking``, from :data:`PLAIN_GROUPS` or :data:`PLAIN_NAMES`. A
+    name in mixed case misses here and takes :func:`execute`, which is
+    equivalent, only slower.
+    """
+    plain = _plain_tables.get(table)
+    if plain is None:
+        plain = _plain_tables[table] = {
+            name: spec for name, spec in table.names()
+            if spec.handler is not None and not spec.subcommands and spec.parent is None
+            and "blocking" not in spec.flags and (spec.group in PLAIN_GROUPS or spec.name in PLAIN_NAMES)}
+    return plain
+
+
+def plain_ok(client: "Client") -> bool:
+    """Whether :func:`execute` would, for a plain command, only look it up, check its arity and :func:`call` it.
+
+    This is every early exit of :func:`execute` and every optional step of
+    :func:`call`, negated: authenticated (no NOAUTH), an unrestricted ACL
+    user or none (no permission check), no maxmemory (no eviction, no OOM
+    refusal), no failing snapshot (no MISCONF), not subscribed in RESP2,
+    not a MONITOR client, no CLIENT PAUSE, not in MULTI; no MONITOR feed
+    and no after-command hook (client tracking) in :func:`call`. A check
+    added to :func:`execute` or :func:`call` must add its condition here.
+
+    A plain command changes none of these (no AUTH, ACL, CONFIG, SUBSCRIBE,
+    MONITOR, CLIENT, MULTI, HELLO among them), so the connection checks
+    once per read, and again after any command that is not plain
+    (``Connection._run``).
+    """
+    server = client.server
+    user = client.acl_user
+    return (client.authenticated and (user is None or user.unrestricted) and not server.config.maxmemory
+            and server.write_error is None and client.multi is None and not client.monitor
+            and not server.pause_kind and not server.monitors and not server.after_command_hooks
+            and (client.resp == 3 or not (client.channels or client.patterns or client.shard_channels)))

@@ -177,6 +177,10 @@ class CommandTable:
         for key, spec in self.by_name.items():
             self._lookup[key.upper()] = spec
 
+    def names(self) -> Iterable[tuple[bytes, CommandSpec]]:
+        """(name, spec) of the top-level commands, each name in lower and in upper case."""
+        return self._lookup.items()
+
     def get(self, name: bytes) -> CommandSpec | None:
         spec = self._lookup.get(name)
         if spec is None:

@@ -1,0 +1,173 @@
+"""The connection's plain branch (``Connection._run``) against the general one.
+
+The same command sequences run twice on fresh servers, once as the server
+runs them and once with the plain branch disabled (``_plain_ready`` always
+false, so every command takes ``execute``), and must give the same bytes on
+the wire and the same statistics. The sequences mix plain commands with
+everything that turns the branch off or changes what a reply needs
+(HELLO 3, SUBSCRIBE in RESP2, MULTI, CLIENT REPLY, MONITOR-free tracking
+hooks, unknown and mixed-case names, errors, large values, pushes to self).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from damselfly.app import build_state
+from damselfly.config import Config
+from damselfly.net import connection as connection_module
+from damselfly.net.connection import Connection
+
+
+class Loop:
+    def __init__(self) -> None:
+        self.ready: list[Callable[[], Any]] = []
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.ready.append(lambda: fn(*args))
+
+    def run(self) -> None:
+        while self.ready:
+            ready, self.ready = self.ready, []
+            for fn in ready:
+                fn()
+
+
+class Transport:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.closed = True
+
+    abort = close
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def _frame(argv: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in argv)
+
+
+def run(reads: list[list[list[bytes]]], plain: bool, monkeypatch: pytest.MonkeyPatch,
+        **options: str) -> tuple[bytes, dict[str, Any]]:
+    """Feed each read (a pipeline) to one client; return its bytes and the server's counters."""
+    with monkeypatch.context() as m:
+        if not plain:
+            m.setattr(Connection, "_plain_ready", lambda self, client: False)
+        config = Config()
+        config.set("save", "")
+        for name, value in options.items():
+            config.set(name.replace("_", "-"), value)
+        state = build_state(config)
+        loop = Loop()
+        conn = Connection(state, loop)  # type: ignore[arg-type]
+        transport = Transport()
+        conn.connection_made(transport)  # type: ignore[arg-type]
+        for read in reads:
+            if transport.closed:
+                break
+            conn.data_received(b"".join(map(_frame, read)))
+            loop.run()
+        stats = state.stats
+        counters = {
+            "commands": {spec.full_name: (spec.calls, spec.failed_calls, spec.rejected_calls)
+                         for spec in state.table.all_specs() if spec.calls or spec.failed_calls  # type: ignore[union-attr]
+                         or spec.rejected_calls},
+            "total": stats.total_commands_processed,
+            "errors": (stats.total_error_replies, dict(stats.errorstats)),
+            "keyspace": (state.keyspace.keyspace_hits, state.keyspace.keyspace_misses, state.keyspace.dirty),
+            "slowlog": [entry.argv for entry in state.slowlog],
+            "last_cmd": conn.client.last_cmd if conn.client else None,
+        }
+        return bytes(transport.data), counters
+
+
+def same(reads: list[list[list[bytes]]], monkeypatch: pytest.MonkeyPatch, **options: str) -> bytes:
+    fast = run(reads, True, monkeypatch, **options)
+    general = run(reads, False, monkeypatch, **options)
+    assert fast == general
+    return fast[0]
+
+
+def cmd(text: str) -> list[bytes]:
+    return [w.encode() for w in text.split()]
+
+
+BIG = b"x" * 20_000
+
+VOCABULARY = [
+    cmd("SET k v"), cmd("GET k"), cmd("GET nokey"), cmd("INCR c"), cmd("INCR k"), cmd("MSET a 1 b 2"),
+    cmd("MSET a"), cmd("get a"), cmd("GeT a"), cmd("LPUSH l x"), cmd("GET l"), cmd("INCRBY c x"),
+    cmd("PUBLISH ch hello"), cmd("SUBSCRIBE ch"), cmd("UNSUBSCRIBE ch"), cmd("PSUBSCRIBE __key*__:*"),
+    cmd("PUNSUBSCRIBE"), cmd("HELLO 3"), cmd("HELLO 2"), cmd("MULTI"), cmd("EXEC"), cmd("DISCARD"),
+    cmd("CLIENT REPLY OFF"), cmd("CLIENT REPLY ON"), cmd("CLIENT REPLY SKIP"), cmd("PING"), cmd("ECHO e"),
+    cmd("NOSUCH x"), cmd("SELECT 1"), cmd("SELECT 0"), [b"SET", b"big", BIG], cmd("GET big"),
+    cmd("HSET h f v"), cmd("HGETALL h"), cmd("DEL k"), cmd("EXISTS k a"), cmd("SET k v EX 100 NX"),
+    cmd("CONFIG SET notify-keyspace-events KEA"), cmd("CLIENT TRACKING on"), cmd("CLIENT TRACKING off"),
+    cmd("WATCH k"), cmd("ZADD z 1 m"), cmd("ZRANGE z 0 -1 WITHSCORES"), cmd("SETRANGE k 1000000000 x"),
+    cmd("BLPOP l 0"), cmd("CONFIG SET slowlog-log-slower-than 0"), cmd("CONFIG SET slowlog-log-slower-than -1"),
+]
+
+
+def test_plain_branch_runs_plain_commands_without_execute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch is really taken: a pipeline of GET/SET never calls execute."""
+    calls: list[list[bytes]] = []
+    real = connection_module.execute
+
+    def counting(client: Any, argv: list[bytes]) -> Any:
+        calls.append(argv)
+        return real(client, argv)
+
+    monkeypatch.setattr(connection_module, "execute", counting)
+    out, _ = run([[cmd("SET k v"), cmd("GET k"), cmd("get k"), cmd("GeT k"), cmd("INCR n")]], True, monkeypatch)
+    assert out == b"+OK\r\n$1\r\nv\r\n$1\r\nv\r\n$1\r\nv\r\n:1\r\n"
+    assert calls == [cmd("GeT k")]  # mixed case: the general branch (same reply)
+
+
+def test_replies_and_statistics_match_for_each_reply_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = same([[cmd("SET k v"), cmd("GET k"), cmd("GET nokey"), cmd("INCR c"), cmd("INCR k"),
+                 cmd("MSET a 1 b 2"), [b"SET", b"big", BIG], cmd("GET big"), cmd("HSET h f v"),
+                 cmd("HGETALL h"), cmd("LPUSH l x"), cmd("GET l"), cmd("MSET a"), cmd("NOSUCH")]], monkeypatch)
+    assert out.startswith(b"+OK\r\n$1\r\nv\r\n$-1\r\n:1\r\n-ERR value is not an integer or out of range\r\n")
+
+
+def test_state_changes_inside_a_pipeline_switch_branches(monkeypatch: pytest.MonkeyPatch) -> None:
+    same([[cmd("SET k v"), cmd("HELLO 3"), cmd("GET nokey"), cmd("HGETALL h"), cmd("HELLO 2"), cmd("GET nokey")],
+          [cmd("MULTI"), cmd("SET k w"), cmd("GET k"), cmd("EXEC"), cmd("GET k")],
+          [cmd("SUBSCRIBE ch"), cmd("GET k"), cmd("PING"), cmd("UNSUBSCRIBE ch"), cmd("GET k")],
+          [cmd("CLIENT REPLY SKIP"), cmd("SET k 1"), cmd("GET k"), cmd("CLIENT REPLY OFF"), cmd("INCR k"),
+           cmd("CLIENT REPLY ON"), cmd("GET k")],
+          [cmd("HELLO 3"), cmd("CONFIG SET notify-keyspace-events KEA"), cmd("PSUBSCRIBE __key*__:*"),
+           cmd("SET k v"), cmd("INCR c"), cmd("PUBLISH __keyspace@0__:x y")],
+          [cmd("CLIENT TRACKING on"), cmd("GET k"), cmd("SET k z"), cmd("GET k")],
+          [cmd("QUIT"), cmd("GET k")]], monkeypatch)
+
+
+def test_slowlog_and_commandstats_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    same([[cmd("SET k v"), cmd("GET k"), cmd("INCR k"), cmd("MSET a 1")], [cmd("PING"), cmd("ECHO e")]],
+         monkeypatch, slowlog_log_slower_than="0")
+
+
+@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "150")), deadline=None)
+@given(st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=8), min_size=1, max_size=6))
+def test_random_sequences_give_the_same_bytes(reads: list[list[list[bytes]]]) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        same(reads, monkeypatch)
