@@ -98,7 +98,12 @@ def wrong_arity(name: str) -> str:
 
 
 def _clip(raw: bytes) -> str:
-    return raw[:128].decode("utf-8", "replace")
+    """Redis's ``%.128s`` of an argument: a C string, so it also ends at the first NUL.
+
+    Bytes that are not UTF-8 are kept as surrogates, which the reply encoder
+    turns back into the same bytes (Redis echoes the argument raw).
+    """
+    return raw.split(b"\x00", 1)[0][:128].decode("utf-8", "surrogateescape")
 
 
 # Protocol errors: sent, then the connection is closed (as Redis does).

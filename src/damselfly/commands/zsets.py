@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import sys
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -481,7 +482,8 @@ def _limited(items: Iterable[Any], offset: int, limit: int) -> list[Any]:
         return []
     if limit < 0:
         return list(islice(items, offset, None))
-    return list(islice(items, offset, offset + limit))
+    # LIMIT 1 9223372036854775807: the sum passes islice's sys.maxsize bound (a ValueError).
+    return list(islice(items, offset, min(offset + limit, sys.maxsize)))
 
 
 def _range(client: "Client", argv: list[bytes], first: int, kind: int | None,

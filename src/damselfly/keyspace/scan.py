@@ -197,8 +197,12 @@ def parse_cursor(raw: bytes) -> int | None:
     """Redis's ``parseScanCursorOrReply`` (``strtoul``): None for an invalid cursor.
 
     ``strtoul`` accepts a sign (``-1`` wraps to 2**64-1) and an empty string
-    (0), rejects leading spaces, trailing junk and values beyond 64 bits.
+    (0), rejects leading spaces, trailing junk and values beyond 64 bits. It reads a
+    C string, so a NUL ends the cursor.
     """
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raw = raw[:nul]
     if not raw:
         return 0
     if raw[0] in b" \t\n\r\x0b\x0c":

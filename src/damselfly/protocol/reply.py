@@ -131,7 +131,11 @@ def _bulk(v: bytes, out: list[bytes]) -> None:
 def _error_bytes(err: CommandError) -> bytes:
     # Redis turns newlines in error texts into spaces so the frame stays valid.
     text = err.message.replace("\r", " ").replace("\n", " ")
-    return b"-" + text.encode("utf-8", "replace") + _CRLF
+    try:  # surrogateescape: an argument echoed in the text goes back out as the raw bytes sent
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "replace")
+    return b"-" + data + _CRLF
 
 
 def _make_encoder(resp3: bool) -> Callable[[Any, list[bytes]], None]:

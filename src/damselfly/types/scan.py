@@ -36,7 +36,13 @@ _SPACE = b" \t\n\r\x0b\x0c"
 
 
 def parse_cursor(raw: bytes) -> int:
-    """``strtoul`` base 10 with Redis's checks: sign allowed (and wraps), no spaces."""
+    """``strtoul`` base 10 with Redis's checks: sign allowed (and wraps), no spaces.
+
+    ``strtoul`` reads a C string, so a NUL ends the cursor (``1\\x00x`` is 1).
+    """
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raw = raw[:nul]
     if not raw:
         return 0
     if raw[0] in _SPACE:
