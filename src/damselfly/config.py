@@ -110,16 +110,6 @@ def _fmt_save(v: list[tuple[int, int]]) -> str:
     return " ".join(f"{s} {c}" for s, c in v)
 
 
-def _parse_tls_protocols(text: str) -> str:
-    """Validate ``tls-protocols`` (Redis checks it when TLS is configured; here when read)."""
-    from .net.tls import parse_protocols
-    try:
-        parse_protocols(text)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return text
-
-
 OBUF_CLASSES = ("normal", "replica", "pubsub")
 
 
@@ -280,21 +270,22 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
          doc="accepted for compatibility; lists are deques"),
     _opt("list-compress-depth", "0", _parse_int_in(0, 2**31 - 1),
          doc="accepted for compatibility; lists are never compressed"),
-    # TLS (net/tls.py). Read at startup only: CONFIG SET refuses them (Redis reloads them live).
-    _opt("tls-port", "0", _parse_int_in(0, 65535), mutable=False,
+    # TLS (net/tls.py). Like Redis, the files and protocols are checked when TLS is on (startup,
+    # or CONFIG SET while tls-port is set): CONFIG SET then rebuilds the context or fails whole.
+    _opt("tls-port", "0", _parse_int_in(0, 65535),
          doc="TLS listening port on the bind addresses, beside the plain port (0 = no TLS)"),
-    _opt("tls-cert-file", "", str, mutable=False, doc="server certificate (PEM)"),
-    _opt("tls-key-file", "", str, mutable=False, doc="server private key (PEM)"),
-    _opt("tls-key-file-pass", "", str, mutable=False, doc="passphrase of tls-key-file"),
-    _opt("tls-ca-cert-file", "", str, mutable=False, doc="CA bundle that client certificates must chain to"),
-    _opt("tls-ca-cert-dir", "", str, mutable=False, doc="directory of hashed CA certificates"),
-    _opt("tls-dh-params-file", "", str, mutable=False, doc="DH parameters for DHE ciphers"),
-    _opt("tls-auth-clients", "yes", _parse_enum("no", "yes", "optional"), mutable=False,
+    _opt("tls-cert-file", "", str, doc="server certificate (PEM)"),
+    _opt("tls-key-file", "", str, doc="server private key (PEM)"),
+    _opt("tls-key-file-pass", "", str, doc="passphrase of tls-key-file"),
+    _opt("tls-ca-cert-file", "", str, doc="CA bundle that client certificates must chain to"),
+    _opt("tls-ca-cert-dir", "", str, doc="directory of hashed CA certificates"),
+    _opt("tls-dh-params-file", "", str, doc="DH parameters for DHE ciphers"),
+    _opt("tls-auth-clients", "yes", _parse_enum("no", "yes", "optional"),
          doc="client certificates: yes = required, optional = verified if sent, no = not asked"),
-    _opt("tls-protocols", "", _parse_tls_protocols, mutable=False,
+    _opt("tls-protocols", "", str,
          doc="enabled versions among TLSv1 TLSv1.1 TLSv1.2 TLSv1.3 (empty: TLSv1.2 TLSv1.3)"),
-    _opt("tls-ciphers", "", str, mutable=False, doc="OpenSSL cipher list for TLSv1.2 and below (empty: DEFAULT)"),
-    _opt("tls-prefer-server-ciphers", "no", _parse_bool, _fmt_bool, mutable=False,
+    _opt("tls-ciphers", "", str, doc="OpenSSL cipher list for TLSv1.2 and below (empty: DEFAULT)"),
+    _opt("tls-prefer-server-ciphers", "no", _parse_bool, _fmt_bool,
          doc="choose the cipher by the server's order rather than the client's"),
 ]}
 

@@ -10,6 +10,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -17,7 +18,6 @@ import redis
 import redis.asyncio
 
 from damselfly import Server, errors
-from damselfly.config import ConfigError
 
 from ..conftest import free_port
 from ..tls_certs import KEY_PASS, Certs, available, make_certs
@@ -218,10 +218,113 @@ def test_config_get_and_info_show_tls(start_server, certs):
     assert got["tls-protocols"] == "TLSv1.2 TLSv1.3"
     assert got["tls-prefer-server-ciphers"] == "no"
     assert r.info("server")["tls_port"] == options["tls_port"]
-    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
-        r.config_set("tls-port", str(free_port()))
-    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
-        r.config_set("tls-cert-file", certs.client_cert)
+
+
+# -- CONFIG SET while running (Redis's applyTLSPort / applyTlsCfg) -------------------------
+
+UPDATE_FAILED = "Unable to update TLS configuration. Check server logs."
+
+
+def _set_error(name: str, reason: str) -> str:
+    return f"CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+
+
+def _eventually(check: Any) -> bool:
+    """New listeners start on the loop's next turns: look a bounded number of times."""
+    for _ in range(100):
+        if check():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_config_set_protocols_applies_to_new_connections(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    port = srv.config.tls_port
+    kept = redis.Redis(port=port, ssl=True, ssl_ca_certs=certs.ca, ssl_certfile=certs.client_cert,
+                       ssl_keyfile=certs.client_key)
+    assert kept.ping()
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    assert admin.config_set("tls-protocols", "TLSv1.3") is True
+    assert _eventually(lambda: tls_ping(port, client_context(certs, versions=TLS12)) != b"+PONG\r\n")
+    assert tls_ping(port, client_context(certs, versions=TLS13)) == b"+PONG\r\n"
+    assert kept.ping()  # an open session is not touched
+    assert admin.config_set("tls-auth-clients", "no") is True
+    assert _eventually(lambda: tls_ping(port, client_context(certs, cert=False)) == b"+PONG\r\n")
+    kept.close()
+
+
+def test_config_set_bad_tls_value_changes_nothing(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    for name, value in (("tls-cert-file", "/nonexistent.crt"), ("tls-protocols", "TLSv1.4"),
+                        ("tls-ciphers", "NOPE"), ("tls-ca-cert-file", "")):
+        with pytest.raises(redis.ResponseError) as info:
+            admin.config_set(name, value)
+        assert str(info.value) == _set_error(name, UPDATE_FAILED)
+    assert admin.config_get("tls-cert-file")["tls-cert-file"] == certs.server_cert
+    assert admin.config_get("tls-protocols")["tls-protocols"] == ""
+    with pytest.raises(redis.ResponseError) as info:  # blamed on the option whose apply failed, as Redis
+        admin.execute_command("CONFIG", "SET", "tls-port", str(free_port()), "tls-cert-file", "")
+    assert str(info.value) == _set_error("tls-cert-file", UPDATE_FAILED)
+    with pytest.raises(redis.ResponseError) as info:
+        admin.config_set("tls-auth-clients", "maybe")
+    assert str(info.value) == _set_error("tls-auth-clients", "argument(s) must be one of the following: no, yes, "
+                                         "optional")
+    assert tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
+
+
+def test_config_set_tls_port_moves_stops_and_starts_the_listener(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    old_port, new_port = srv.config.tls_port, free_port()
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    assert admin.config_set("tls-port", str(new_port)) is True
+    assert tls_ping(new_port, client_context(certs)) == b"+PONG\r\n"
+    assert _eventually(lambda: _refused(old_port))
+    assert admin.info("server")["tls_port"] == new_port
+    assert admin.config_set("tls-port", "0") is True
+    assert _eventually(lambda: _refused(new_port))
+    assert "tls_port" not in admin.info("server")
+    assert admin.config_set("tls-port", str(old_port)) is True
+    assert tls_ping(old_port, client_context(certs)) == b"+PONG\r\n"
+
+
+def test_config_set_tls_port_in_use_keeps_the_old_listener(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    with pytest.raises(redis.ResponseError) as info:
+        admin.config_set("tls-port", str(busy.getsockname()[1]))
+    assert str(info.value) == _set_error("tls-port", "Unable to listen on this port. Check server logs.")
+    busy.close()
+    assert admin.config_get("tls-port")["tls-port"] == str(srv.config.tls_port)
+    assert tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
+
+
+def test_turning_tls_on_at_runtime_checks_the_configuration(start_server, certs):
+    srv = start_server()
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    port = free_port()
+    with pytest.raises(redis.ResponseError) as info:  # no certificate configured yet
+        admin.config_set("tls-port", str(port))
+    assert str(info.value) == _set_error("tls-port", UPDATE_FAILED)
+    assert admin.config_get("tls-port")["tls-port"] == "0"
+    # with TLS off, values are stored unchecked, as Redis does
+    assert admin.config_set("tls-protocols", "TLSv1.4") is True
+    admin.execute_command("CONFIG", "SET", "tls-protocols", "", "tls-cert-file", certs.server_cert,
+                          "tls-key-file", certs.server_key, "tls-ca-cert-file", certs.ca)
+    assert admin.config_set("tls-port", str(port)) is True
+    assert tls_ping(port, client_context(certs)) == b"+PONG\r\n"
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
 
 
 def test_info_has_no_tls_port_without_tls(server):
@@ -244,9 +347,9 @@ def test_startup_refuses_a_bad_tls_configuration(certs, options, message):
     assert message in str(info.value)
 
 
-def test_unknown_protocol_is_a_config_error(certs):
-    with pytest.raises(ConfigError, match="Invalid tls-protocols specified"):
-        Server(port=0, **tls_options(certs, tls_protocols="TLSv1.4"))
+def test_unknown_protocol_fails_startup(certs):
+    with pytest.raises(OSError, match="Invalid tls-protocols specified"):
+        Server(port=0, **tls_options(certs, tls_protocols="TLSv1.4")).start()
 
 
 def test_tls_port_in_use_fails_startup(start_server, certs):

@@ -59,6 +59,7 @@ group.container("config", -2, "", acl="slow", since="2.0.0",
                 summary="A container for server configuration commands")
 
 # CONFIG SET on these rebinds the listener (Redis's texts when it cannot).
+_TLS_UPDATE_ERROR = "Unable to update TLS configuration. Check server logs."
 _REBIND_ERRORS = {"port": "Unable to listen on this port. Check server logs.",
                   "bind": "Failed to bind to specified addresses."}
 # Redis 7.0's PROTECTED_CONFIG options: settable only with enable-protected-configs.
@@ -166,7 +167,35 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
         for option in done:
             config.set(option, old[option])
         raise _set_error(failed, _REBIND_ERRORS[failed])
+    failed, reason = _apply_tls(client, [option for option in done if config.format(option) != old[option]])
+    if failed:
+        for option in done:
+            config.set(option, old[option])
+        raise _set_error(failed, reason)
     return OK
+
+
+def _apply_tls(client: "Client", changed: list[str]) -> tuple[str, str]:
+    """Redis's applyTLSPort / applyTlsCfg: rebuild the TLS context and listeners; (option, reason) on failure.
+
+    Only while TLS is on (tls-port set), as in Redis: with it off, the tls-*
+    values are stored unchecked. A failure changes nothing (the old context
+    keeps serving); the blame goes to the first TLS option set other than
+    tls-port, as Redis names the option whose apply function failed.
+    """
+    listener = client.server.extensions.get("listener")
+    tls = getattr(listener, "tls", None)
+    touched = [option for option in changed if option.startswith("tls-") or option == "bind"]
+    if tls is None or not touched:
+        return "", ""
+    problem = tls.reconfigure(client.server.config)
+    if not problem:
+        return "", ""
+    if problem == "listen":
+        if "bind" in touched and "tls-port" not in touched:
+            return "bind", _REBIND_ERRORS["bind"]
+        return "tls-port", _REBIND_ERRORS["port"]
+    return next((o for o in touched if o not in ("tls-port", "bind")), touched[0]), _TLS_UPDATE_ERROR
 
 
 def _apply_listen_addresses(client: "Client", changed: list[str]) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..state import ServerState
 from .connection import Connection
+from .tls import TLSListeners
 
 log = logging.getLogger("damselfly")
 
@@ -25,7 +26,7 @@ class Listener:
         self.state = state
         self.loop = loop or asyncio.get_running_loop()
         self.servers: list[asyncio.base_events.Server] = []
-        self.tls_servers: list[asyncio.base_events.Server] = []  # tls-port, beside the plain port
+        self.tls = TLSListeners(self.loop, self._factory)  # tls-port, beside the plain port
         self.connections: set[Connection] = set()
         self.port = state.config.port
         self.cron_hooks: list[Callable[[], None]] = []
@@ -74,16 +75,15 @@ class Listener:
         self.port = port
         self.state.tcp_port = port
         if cfg.tls_port:
-            from .tls import start_tls_servers
             try:
-                self.tls_servers = await start_tls_servers(cfg, self.loop, self._factory)
+                await self.tls.start(cfg)
             except OSError:
                 for srv in self.servers:
                     srv.close()
                 raise
-            # INFO server gains damselfly's own ``tls_port`` field while TLS is on.
-            providers = self.state.extensions.setdefault("info_providers", {})
-            providers.setdefault("server", []).append(lambda: [("tls_port", cfg.tls_port)])
+        # INFO server gains damselfly's own ``tls_port`` field while TLS is on.
+        providers = self.state.extensions.setdefault("info_providers", {})
+        providers.setdefault("server", []).append(lambda: [("tls_port", cfg.tls_port)] if cfg.tls_port else [])
         self._schedule_cron()
 
     def rebind(self, port: int, bind: str) -> bool:
@@ -193,8 +193,7 @@ class Listener:
             self._cron_handle.cancel()
         if self._rebinding:
             await asyncio.gather(*self._rebinding, return_exceptions=True)
-        self.servers.extend(self.tls_servers)  # closed and awaited with the plain ones
-        self.tls_servers = []
+        await self.tls.close()
         for srv in self.servers:
             srv.close()
         for conn in list(self.connections):

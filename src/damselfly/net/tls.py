@@ -17,6 +17,7 @@ with "Failed to configure TLS").
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 from typing import TYPE_CHECKING, Any, Callable
@@ -34,6 +35,7 @@ PROTOCOL_VERSIONS = {
 DEFAULT_PROTOCOLS = ("tlsv1.2", "tlsv1.3")
 INVALID_PROTOCOLS = ("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', "
                      "'TLSv1.2' and 'TLSv1.3'.")
+log = logging.getLogger("damselfly")
 _VERIFY = {"yes": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "no": ssl.CERT_NONE}
 
 
@@ -114,34 +116,134 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
 
 
-async def start_tls_servers(config: "Config", loop: asyncio.AbstractEventLoop,
-                            factory: Callable[[], asyncio.Protocol]) -> list[Any]:
-    """Listen with TLS on ``tls-port`` at every ``bind`` address ('-' = may be unavailable).
+def bind_sockets(bind: str, port: int, backlog: int) -> list[socket.socket]:
+    """Listening sockets on ``port`` at every ``bind`` address ('-' = may be unavailable).
 
-    The Connection protocol is the same as on the plain port: asyncio (and
-    uvloop) call ``connection_made`` only once the handshake has succeeded, so
-    a client refused by ``tls-auth-clients`` never becomes a client, and the
-    protected-mode check runs after the handshake as in Redis.
+    Bound here rather than by ``create_server`` so that a context reload can
+    start servers on duplicates of the same sockets: no moment without a
+    listener, no rebinding. Raises OSError (Redis's wording) when a required
+    address cannot be bound; nothing is left open then.
     """
-    ctx = build_server_context(config)
-    port = config.tls_port
-    servers: list[Any] = []
-    errors: list[str] = []
-    for raw in config.bind.split() or ["127.0.0.1"]:
-        optional = raw.startswith("-")
-        host = raw[1:] if optional else raw
-        host = None if host == "*" else ("::" if host == "::*" else host)
+    socks: list[socket.socket] = []
+    try:
+        for raw in bind.split() or ["127.0.0.1"]:
+            optional = raw.startswith("-")
+            host = raw[1:] if optional else raw
+            host = None if host == "*" else ("::" if host == "::*" else host)
+            family = socket.AF_INET6 if host and ":" in host else socket.AF_UNSPEC
+            try:
+                for fam, kind, proto, _, addr in socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0,
+                                                                    socket.AI_PASSIVE):
+                    socks.append(_listen(fam, kind, proto, addr, backlog))
+            except OSError as exc:
+                if optional:
+                    continue
+                raise OSError(f"Could not create server TLS listening socket {raw}:{port}: "
+                              f"{exc.strerror or exc}") from None
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    if not socks:
+        raise OSError(f"Could not create server TLS listening socket on port {port}: no address")
+    return socks
+
+
+def _listen(family: int, kind: int, proto: int, addr: Any, backlog: int) -> socket.socket:
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(addr)
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class TLSListeners:
+    """The tls-port listening sockets and the servers accepting on them with the current context.
+
+    ``start`` at startup raises (the server does not start with a TLS
+    configuration it cannot use). ``reconfigure`` is CONFIG SET's apply step
+    (Redis's applyTLSPort / applyTlsCfg): the new context is built and the
+    new sockets bound before anything changes, so a failure leaves the old
+    listeners serving; it returns "" or what failed ("config" or "listen").
+    Servers on the new context start on the next loop turn, then the old ones
+    close; connections arriving meanwhile wait in the backlog. Connections
+    already open keep their session.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, factory: Callable[[], asyncio.Protocol]) -> None:
+        self.loop = loop
+        self.factory = factory
+        self.socks: list[socket.socket] = []
+        self.servers: list[Any] = []
+        self.where: tuple[str, int] = ("", 0)   # (bind, port) the sockets are bound for
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, config: "Config") -> None:
+        ctx = build_server_context(config)
+        self.socks = bind_sockets(config.bind, config.tls_port, config.tcp_backlog)
+        self.where = (config.bind, config.tls_port)
+        await self._serve(self.socks, ctx, [], [])
+
+    def reconfigure(self, config: "Config") -> str:
+        if not config.tls_port:
+            self._switch([], None)
+            return ""
         try:
-            srv = await loop.create_server(
-                factory, host=host, port=port, backlog=config.tcp_backlog, ssl=ctx, reuse_address=True,
-                family=socket.AF_INET6 if host and ":" in host else socket.AF_UNSPEC)
-        except OSError as exc:
-            if not optional:
-                errors.append(f"Could not create server TLS listening socket {raw}:{port}: {exc.strerror or exc}")
-            continue
-        servers.append(srv)
-    if errors or not servers:
+            ctx = build_server_context(config)
+        except TLSConfigError as exc:
+            log.warning("Failed to configure TLS: %s", exc)
+            return "config"
+        socks = self.socks
+        if not socks or (config.bind, config.tls_port) != self.where:
+            try:
+                socks = bind_sockets(config.bind, config.tls_port, config.tcp_backlog)
+            except OSError as exc:
+                log.warning("%s", exc)
+                return "listen"
+            self.where = (config.bind, config.tls_port)
+        self._switch(socks, ctx)
+        return ""
+
+    def _switch(self, socks: list[socket.socket], ctx: ssl.SSLContext | None) -> None:
+        old_servers, old_socks = self.servers, [s for s in self.socks if s not in socks]
+        self.servers, self.socks = [], socks
+        if ctx is None:
+            self.where = ("", 0)
+            self._close(old_servers, old_socks)
+            return
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(self.loop.create_task(self._serve(socks, ctx, old_servers, old_socks)))
+
+    async def _serve(self, socks: list[socket.socket], ctx: ssl.SSLContext, old_servers: list[Any],
+                     old_socks: list[socket.socket]) -> None:
+        """Servers on duplicates of ``socks`` (the originals stay ours), then retire the old ones."""
+        for sock in socks:
+            self.servers.append(await self.loop.create_server(self.factory, sock=sock.dup(), ssl=ctx))
+        self._close(old_servers, old_socks)
+
+    @staticmethod
+    def _close(servers: list[Any], socks: list[socket.socket]) -> None:
         for srv in servers:
             srv.close()
-        raise OSError("; ".join(errors) or "no address to listen on for TLS")
-    return servers
+        for sock in socks:
+            sock.close()
+
+    async def close(self) -> None:
+        """Stop listening (server shutdown); open connections are the listener's to close."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        servers = self.servers
+        self._close(servers, self.socks)
+        self.servers, self.socks, self.where = [], [], ("", 0)
+        for srv in servers:
+            try:
+                await asyncio.wait_for(srv.wait_closed(), 1.0)
+            except (asyncio.TimeoutError, Exception):
+                pass

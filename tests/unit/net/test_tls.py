@@ -47,11 +47,10 @@ def test_config_table_defaults_match_redis():
         ["0", "yes", "", "", "no", ""]
 
 
-def test_config_validates_protocols_and_auth_clients():
+def test_config_validates_auth_clients_and_keeps_protocols_as_written():
+    """As Redis: tls-protocols is only checked when a context is built (TLS on), not when stored."""
     cfg = Config()
-    with pytest.raises(ConfigError) as info:
-        cfg.set("tls-protocols", "TLSv1.4")
-    assert str(info.value) == INVALID_PROTOCOLS
+    cfg.set("tls-protocols", "TLSv1.4")
     with pytest.raises(ConfigError, match="argument\\(s\\) must be one of the following: no, yes, optional"):
         cfg.set("tls-auth-clients", "maybe")
     cfg.set("tls-auth-clients", "OPTIONAL")
@@ -98,6 +97,9 @@ def test_default_context_is_redis_like(certs):
 def test_protocols_set_the_version_range(certs):
     ctx = build_server_context(_config(certs, tls_protocols="TLSv1.3"))
     assert (ctx.minimum_version, ctx.maximum_version) == (V.TLSv1_3, V.TLSv1_3)
+    with pytest.raises(TLSConfigError) as info:
+        build_server_context(_config(certs, tls_protocols="TLSv1.4"))
+    assert str(info.value) == INVALID_PROTOCOLS
 
 
 def test_ciphers(certs):
