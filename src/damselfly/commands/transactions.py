@@ -42,6 +42,7 @@ class WatchRegistry:
         self.keys.setdefault(entry, set()).add(client)
         if not self._listening:
             self.state.keyspace.add_listener(self.on_change)
+            self.state.keyspace.replace_hooks.append(self.touch_all)
             self._listening = True
 
     def unwatch_all(self, client: "Client") -> None:
@@ -55,21 +56,30 @@ class WatchRegistry:
         client.dirty_cas = False
         if not self.keys and self._listening:
             self.state.keyspace.remove_listener(self.on_change)
+            self.state.keyspace.replace_hooks.remove(self.touch_all)
             self._listening = False
 
     def on_change(self, db: "Database", key: bytes | None, event: str, kind: int) -> None:
-        if event == "keymiss":
-            return
-        if key is None:  # FLUSHDB / FLUSHALL / SWAPDB: every watched key of the db
-            for (index, _), watchers in self.keys.items():
-                if index == db.index:
-                    for client in watchers:
-                        client.dirty_cas = True
+        if event == "keymiss" or key is None:  # FLUSHDB/FLUSHALL/SWAPDB: see touch_all
             return
         watchers = self.keys.get((db.index, key))
         if watchers:
             for client in watchers:
                 client.dirty_cas = True
+
+
+    def touch_all(self, emptied: "Database", replaced_with: "Database | None") -> None:
+        """Redis's ``touchAllWatchedKeysInDb``, before a flush or SWAPDB replaces ``emptied``.
+
+        Only a watched key that exists in the emptied database, or in the one
+        replacing it, is touched: WATCH on a key absent from both survives.
+        """
+        index = emptied.index
+        for (watched_index, key), watchers in self.keys.items():
+            if watched_index == index and (key in emptied.data
+                                           or (replaced_with is not None and key in replaced_with.data)):
+                for client in watchers:
+                    client.dirty_cas = True
 
 
 def install(state: "ServerState") -> None:

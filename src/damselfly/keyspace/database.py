@@ -57,6 +57,10 @@ class Keyspace:
     def __init__(self, count: int = 16, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
         self.listeners: list[ChangeListener] = []
+        # Called with (emptied, replaced_with) just before a database's contents go
+        # away wholesale: (db, None) for a flush, both orders for SWAPDB. Redis's
+        # touchAllWatchedKeysInDb call sites: WATCH needs to see what existed.
+        self.replace_hooks: list[Callable[["Database", "Database | None"], None]] = []
         self.dbs = [Database(i, self) for i in range(count)]
         self.dirty = 0  # changes since the last save (rdb_changes_since_last_save)
         self.expired_keys = 0
@@ -83,6 +87,9 @@ class Keyspace:
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange contents; database objects keep their index."""
         da, db = self.dbs[a], self.dbs[b]
+        for fn in self.replace_hooks:
+            fn(da, db)
+            fn(db, da)
         for attr in ("data", "expires", "_heap", "lru", "str_encodings"):
             va, vb = getattr(da, attr), getattr(db, attr)
             setattr(da, attr, vb)
@@ -292,6 +299,8 @@ class Database:
         return self.expires.pop(key, None) is not None
 
     def flush(self) -> None:
+        for fn in self.keyspace.replace_hooks:
+            fn(self, None)
         self.data = {}
         self.expires = {}
         self._heap = []
