@@ -15,8 +15,11 @@ damselfly`` on a free port, then runs, from one asyncio process:
 Every second it samples the server's RSS (``/proc/PID/status`` VmRSS, from
 outside) and INFO ``used_memory``, ``connected_clients``,
 ``total_commands_processed`` and writes them to
-``bench/results/soak-<timestamp>/soak.csv`` and ``soak.png``. The summary
-(start, peak, end of both curves) is printed and saved as ``summary.txt``.
+``bench/results/soak-<timestamp>/soak.csv`` and ``soak.png``. After the
+traffic it keeps sampling 5 s at rest, then 5 s after FLUSHALL (the CSV's
+``phase`` column), so growth of the dataset can be told from a leak. The
+summary (start, peak, end of both curves, the end of each phase) is
+printed and saved as ``summary.txt``.
 Not part of CI: it runs for minutes.
 """
 from __future__ import annotations
@@ -32,6 +35,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -39,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STRING_KEYS = 20_000
 HASH_KEYS = 2_000
 LIST_KEYS = 500
-LIST_LEN = 200
+LIST_LEN = 100
 
 
 @dataclass
@@ -49,7 +53,7 @@ class Counters:
     messages: int = 0
     connects: int = 0
     last_error: str = ""
-    samples: list[dict[str, float]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
 
 
 def free_port() -> int:
@@ -105,10 +109,11 @@ async def data_worker(port: int, stop: asyncio.Event, c: Counters, seed: int, pa
                         pipe.hdel(h, f"f{rnd.randrange(20)}")
                 elif kind < 0.75:
                     lk = f"l:{rnd.randrange(LIST_KEYS)}"
-                    if rnd.random() < 0.5:
+                    roll = rnd.random()
+                    if roll < 0.4:
                         pipe.lpush(lk, payload[:20])
                         pipe.ltrim(lk, 0, LIST_LEN - 1)
-                    elif rnd.random() < 0.5:
+                    elif roll < 0.6:
                         pipe.lrange(lk, 0, 50)
                     else:
                         pipe.rpop(lk)
@@ -191,11 +196,12 @@ async def churn(port: int, stop: asyncio.Event, c: Counters, seed: int) -> None:
 
 
 async def sampler(port: int, pid: int, stop: asyncio.Event, c: Counters, started: float,
-                  writer: "csv.DictWriter[str]", fh: object) -> None:
+                  writer: "csv.DictWriter[str]", fh: object, phase: list[str]) -> None:
     r = aioredis.Redis(port=port)
     try:
         while not stop.is_set():
-            row: dict[str, float] = {"t": round(time.monotonic() - started, 1), "rss": rss_bytes(pid)}
+            row: dict[str, Any] = {"t": round(time.monotonic() - started, 1), "rss": rss_bytes(pid),
+                                   "phase": phase[0]}
             try:
                 info = await r.info()
                 row["used_memory"] = int(info.get("used_memory", 0))
@@ -214,7 +220,7 @@ async def sampler(port: int, pid: int, stop: asyncio.Event, c: Counters, started
         await r.aclose()
 
 
-def write_chart(samples: list[dict[str, float]], path: Path, title: str) -> None:
+def write_chart(samples: list[dict[str, Any]], path: Path, title: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -222,6 +228,10 @@ def write_chart(samples: list[dict[str, float]], path: Path, title: str) -> None
     fig, ax = plt.subplots(figsize=(9, 4.5))
     ax.plot(t, [s["rss"] / 2**20 for s in samples], label="RSS (VmRSS)")
     ax.plot(t, [s.get("used_memory", 0) / 2**20 for s in samples], label="INFO used_memory")
+    for before, after in zip(samples, samples[1:]):
+        if before.get("phase") != after.get("phase"):  # traffic -> idle -> flushed
+            ax.axvline(after["t"], color="black", linestyle=":", alpha=0.6)
+            ax.text(after["t"], 1, f" {after['phase']}", fontsize=8)
     ax.set_xlabel("seconds")
     ax.set_ylabel("MiB")
     ax.set_title(title)
@@ -237,7 +247,7 @@ def write_chart(samples: list[dict[str, float]], path: Path, title: str) -> None
     plt.close(fig)
 
 
-def summarize(samples: list[dict[str, float]], c: Counters, minutes: float) -> str:
+def summarize(samples: list[dict[str, Any]], c: Counters, minutes: float) -> str:
     def curve(name: str) -> str:
         values = [s.get(name, 0) for s in samples if name in s]
         if not values:
@@ -246,12 +256,23 @@ def summarize(samples: list[dict[str, float]], c: Counters, minutes: float) -> s
         return (f"{name}: start {values[0] / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB "
                 f"(at {samples[[s.get(name, 0) for s in samples].index(peak)]['t']:.0f} s), "
                 f"end {values[-1] / 2**20:.1f} MiB")
+    def last(phase: str) -> str:
+        rows = [s for s in samples if s.get("phase") == phase]
+        if not rows:
+            return f"{phase}: no samples"
+        row = rows[-1]
+        return (f"end of {phase}: rss {row['rss'] / 2**20:.1f} MiB, used_memory "
+                f"{row.get('used_memory', 0) / 2**20:.1f} MiB, {row.get('connected_clients', '?')} clients, "
+                f"{row.get('keys', '?')} keys")
     return "\n".join([
         f"soak: {minutes} min, {len(samples)} samples, {c.commands} commands from the workers, "
         f"{c.messages} pub/sub messages received, {c.connects} churn connections, {c.errors} errors"
         + (f" (last: {c.last_error})" if c.errors else ""),
         curve("rss"),
         curve("used_memory"),
+        last("traffic"),
+        last("idle"),
+        last("flushed"),
     ])
 
 
@@ -261,15 +282,17 @@ async def soak(minutes: float, out_dir: Path, extra: list[str], pause: float = 0
     c = Counters()
     stop = asyncio.Event()
     out_dir.mkdir(parents=True, exist_ok=True)
-    fields = ["t", "rss", "used_memory", "connected_clients", "total_commands_processed", "keys",
+    fields = ["t", "phase", "rss", "used_memory", "connected_clients", "total_commands_processed", "keys",
               "client_errors", "messages"]
+    phase = ["traffic"]
+    sampler_stop = asyncio.Event()
     try:
         with open(out_dir / "soak.csv", "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             started = time.monotonic()
-            tasks = [asyncio.create_task(sampler(port, proc.pid, stop, c, started, writer, fh))]
-            tasks += [asyncio.create_task(data_worker(port, stop, c, seed, pause)) for seed in range(4)]
+            sampling = asyncio.create_task(sampler(port, proc.pid, sampler_stop, c, started, writer, fh, phase))
+            tasks = [asyncio.create_task(data_worker(port, stop, c, seed, pause)) for seed in range(4)]
             tasks += [asyncio.create_task(subscriber(port, stop, c, pattern)) for pattern in (False, True)]
             tasks.append(asyncio.create_task(publisher(port, stop, c)))
             tasks += [asyncio.create_task(churn(port, stop, c, 100 + seed)) for seed in range(2)]
@@ -280,6 +303,16 @@ async def soak(minutes: float, out_dir: Path, extra: list[str], pause: float = 0
                 if isinstance(res, Exception):
                     c.errors += 1
                     c.last_error = repr(res)
+            # Then the same server at rest, and emptied: what it gives back once the load is gone.
+            phase[0] = "idle"
+            await asyncio.sleep(5)
+            r = aioredis.Redis(port=port)
+            await r.flushall()
+            await r.aclose()
+            phase[0] = "flushed"
+            await asyncio.sleep(5)
+            sampler_stop.set()
+            await sampling
     finally:
         proc.terminate()
         proc.wait(30)
