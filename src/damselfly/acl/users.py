@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..commands.introspection import CATEGORY_ORDER, categories
 
@@ -64,43 +64,111 @@ def _valid_hash(text: bytes) -> bool:
     return len(text) == 64 and all(c in b"0123456789abcdef" for c in text)
 
 
+class PhantomCommand:
+    """A Redis command damselfly does not implement: ACL rules may still name it.
+
+    Redis 7.0.15's commands and categories come from :mod:`.redis_commands`;
+    keeping them in the index lets an ACL file written for Redis load here
+    (``-eval``), and makes the category counts of user descriptions Redis's.
+    Such a command never runs: it stays unknown to the dispatcher.
+    """
+
+    __slots__ = ("full_name", "parent", "subcommands", "__weakref__")
+
+    def __init__(self, full_name: str, parent: "Any" = None) -> None:
+        self.full_name = full_name
+        self.parent = parent
+        self.subcommands: dict[bytes, Any] = {}
+
+
 class CommandIndex:
-    """ACL's view of a command table: names, categories, description order."""
+    """ACL's view of a command table plus Redis's other commands: names, categories, order."""
 
     def __init__(self, table: "CommandTable") -> None:
+        from .redis_commands import COMMANDS
         self.table = table
-        self.ordered: list["CommandSpec"] = []
-        self.members: dict[str, set["CommandSpec"]] = {c: set() for c in CATEGORY_ORDER}
-        self.effect: dict[str, set["CommandSpec"]] = {c: set() for c in CATEGORY_ORDER}
-        for spec in table:
-            for one in (spec, *spec.subcommands.values()):
-                self.ordered.append(one)
-                for cat in categories(one):
-                    if cat in self.members:
-                        self.members[cat].add(one)
-                        self.effect[cat].update(self.family(one))
+        self.ordered: list[Any] = []
+        self.members: dict[str, set[Any]] = {c: set() for c in CATEGORY_ORDER}
+        self.effect: dict[str, set[Any]] = {c: set() for c in CATEGORY_ORDER}
+        self.implemented: set[Any] = set()
+        self._phantoms: dict[bytes, PhantomCommand] = {}
+        self._family: dict[Any, tuple[Any, ...]] = {}
+        seen: set[str] = set()
+        rows = list(COMMANDS)
+        known = {row[0] for row in rows}
+        rows.extend((spec.name, tuple(categories(spec)),
+                     tuple((sub.full_name, tuple(categories(sub))) for sub in spec.subcommands.values()))
+                    for spec in table if spec.name not in known)
+        for name, cats, subs in rows:
+            top = table.get(name.encode())
+            if top is None:
+                top = self._phantom(name, None)
+            family = [top]
+            self._add(top, top.full_name, cats, seen)
+            for full, sub_cats in subs:
+                sub = top.subcommands.get(full.split("|", 1)[1].encode()) if top.subcommands else None
+                if sub is None:
+                    sub = self._phantom(full, top)
+                    if isinstance(top, PhantomCommand):
+                        top.subcommands[full.split("|", 1)[1].encode()] = sub
+                family.append(sub)
+                self._add(sub, full, sub_cats, seen)
+            self._family[top] = tuple(family)
+            for cat in set(cats) & set(self.effect):
+                self.effect[cat].update(family)
+            for member in family[1:]:
+                self._family[member] = (member,)
+                for cat in set(_cats_of(member, subs)) & set(self.effect):
+                    self.effect[cat].add(member)
         self.all = frozenset(self.ordered)
 
-    @staticmethod
-    def family(spec: "CommandSpec") -> tuple["CommandSpec", ...]:
-        """A command and its subcommands: what ``+cmd``/``-cmd`` changes."""
-        return (spec, *spec.subcommands.values())
+    def _phantom(self, full_name: str, parent: Any) -> PhantomCommand:
+        phantom = PhantomCommand(full_name, parent)
+        self._phantoms[full_name.encode()] = phantom
+        return phantom
 
-    def lookup(self, name: bytes) -> "CommandSpec | None":
+    def _add(self, spec: Any, full_name: str, cats: tuple[str, ...], seen: set[str]) -> None:
+        if full_name in seen:
+            return
+        seen.add(full_name)
+        self.ordered.append(spec)
+        if not isinstance(spec, PhantomCommand):
+            self.implemented.add(spec)
+            cats = tuple(categories(spec))
+        for cat in cats:
+            if cat in self.members:
+                self.members[cat].add(spec)
+
+    def family(self, spec: Any) -> tuple[Any, ...]:
+        """A command and its subcommands (Redis's, implemented or not): what ``+cmd``/``-cmd`` changes."""
+        return self._family.get(spec, (spec,))
+
+    def lookup(self, name: bytes) -> Any:
         """Redis's ``ACLLookupCommand``: ``cmd`` or ``container|sub``, nothing deeper."""
         parts = name.split(b"|")
         if len(parts) > 2 or not parts[0]:
             return None
         spec = self.table.get(parts[0])
-        if spec is None or len(parts) == 1:
+        if spec is not None and len(parts) == 2 and spec.subcommands:
+            sub = spec.subcommands.get(parts[1].lower())
+            if sub is not None:
+                return sub
+        elif spec is not None and len(parts) == 1:
             return spec
-        if not spec.subcommands:
-            return None
-        return spec.subcommands.get(parts[1].lower())
+        return self._phantoms.get(name.lower())
 
     def category(self, name: bytes) -> str | None:
         low = name.decode("latin-1").lower()
         return low if low in self.members else None
+
+
+def _cats_of(member: Any, subs: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    if not isinstance(member, PhantomCommand):
+        return tuple(categories(member))
+    for full, cats in subs:
+        if full == member.full_name:
+            return cats
+    return ()
 
 
 class User:
@@ -377,9 +445,10 @@ class User:
         """Rules that rebuild this user's command set (Redis's ``ACLDescribeSelectorCommandRules``).
 
         Start from +@all or -@all (the reserved "future commands" bit), pick the
-        best-fitting categories greedily, then single commands in table order.
-        Redis walks a hash table here, so its order of single commands differs
-        from run to run; ours is the table's, hence stable.
+        best-fitting categories greedily (counting Redis's commands, implemented
+        or not), then single commands in name order. Redis walks a hash table
+        here, so its order of single commands differs from run to run; ours is
+        stable.
         """
         additive = not self.future
         rules = ["-@all" if additive else "+@all"]

@@ -152,7 +152,7 @@ def acl_cat(client: "Client", argv: list[bytes]) -> Any:
     cat = index.category(argv[2])
     if cat is None:
         raise CommandError(f"ERR Unknown category '{_text(argv[2][:128])}'")
-    members = index.members[cat]
+    members = index.members[cat] & index.implemented
     return [spec.full_name for spec in index.ordered if spec in members]
 
 

@@ -85,13 +85,13 @@ def test_commands_and_categories() -> None:
     user = make("+get", "+@hash", "-hset")
     assert spec("get") in user.allowed and spec("hget") in user.allowed
     assert spec("hset") not in user.allowed and spec("set") not in user.allowed
-    assert user.describe_commands(INDEX) == "-@all +@hash +get -hset"  # single commands in table order
+    assert user.describe_commands(INDEX) == "-@all +@hash +get -hset"  # single commands in name order
 
 
 def test_plus_all_then_removals_keep_the_future_bit() -> None:
     user = make("+@all", "-@hash", "+hget", "-set")
     assert user.future and not user.allcommands
-    assert user.describe_commands(INDEX) == "+@all -@hash -set +hget"
+    assert user.describe_commands(INDEX) == "+@all -@hash +hget -set"
 
 
 def test_container_rule_covers_its_subcommands() -> None:
@@ -186,3 +186,13 @@ def test_copy_is_independent() -> None:
 def test_empty_rule_is_a_no_op_and_case_is_ignored() -> None:
     user = make("", "ON", "AllKeys", "+GET", "+@HASH")
     assert user.enabled and user.allkeys and spec("get") in user.allowed and spec("hset") in user.allowed
+
+
+def test_unimplemented_redis_commands_may_be_named() -> None:
+    user = make("+@all", "-eval", "-xinfo|stream", "-@stream")
+    assert user.describe_commands(INDEX) == "+@all -@stream -eval"
+    assert INDEX.lookup(b"eval") is not None and INDEX.lookup(b"eval") not in INDEX.implemented
+    with pytest.raises(AclRuleError, match="Unknown command"):
+        make("+notaredisscommand")
+    user = make("+xinfo|stream")
+    assert user.describe_commands(INDEX) == "-@all +xinfo|stream"

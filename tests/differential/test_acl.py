@@ -1,0 +1,255 @@
+"""AUTH and ACL replies and errors against redis-server 7.0.15, byte for byte.
+
+The servers are shared by the whole session, so every test here runs with
+the ``acl_pair`` fixture, which deletes the ``dt_*`` users it created and
+restores the default user (``on nopass ~* &* +@all``), ``requirepass``,
+``acllog-max-len`` and an empty ACL LOG on both servers afterwards.
+
+Redis describes a user's single-command rules in the order of its command
+hash table, which changes from one process to the next; the users compared
+here differ from a category or from +@all/-@all by one command at most, so
+the descriptions are deterministic on both sides.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import hiredis
+import pytest
+
+from damselfly.commands import build_table
+
+from ..resp import RawConnection
+from .conftest import Pair
+
+_TABLE = build_table()
+_IMPLEMENTED = {spec.full_name.encode() for spec in _TABLE.all_specs()}
+CATEGORIES = ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+              "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
+              "dangerous", "connection", "transaction", "scripting"]
+
+
+def _restore(conn: RawConnection) -> None:
+    conn.command("AUTH", "default", "dt-secret")  # only needed when a test set requirepass
+    conn.command("CONFIG", "SET", "requirepass", "")
+    users = hiredis.Reader()
+    users.feed(conn.command("ACL", "USERS"))
+    for name in users.gets():
+        if name.startswith(b"dt_"):
+            conn.command("ACL", "DELUSER", name)
+    conn.command("ACL", "SETUSER", "default", "on", "nopass", "~*", "&*", "+@all")
+    conn.command("CONFIG", "SET", "acllog-max-len", "128")
+    conn.command("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    conn.command("ACL", "LOG", "RESET")
+
+
+@pytest.fixture
+def acl_pair(pair: Pair, server, redis_server) -> Iterator[Pair]:
+    pair.both("ACL", "LOG", "RESET")
+    pair.servers = (server, redis_server)  # type: ignore[attr-defined]
+    yield pair
+    for srv in (server, redis_server):
+        conn = RawConnection(srv.host, srv.port)
+        _restore(conn)
+        conn.close()
+
+
+def login(pair: Pair, user: str, password: str = "pw") -> Pair:
+    """A second pair of connections, authenticated as ``user`` on both servers."""
+    ours, theirs = (RawConnection(s.host, s.port) for s in pair.servers)  # type: ignore[attr-defined]
+    other = Pair(ours, theirs)
+    other.check("AUTH", user, password)
+    return other
+
+
+def _parse(frame: bytes):
+    reader = hiredis.Reader()
+    reader.feed(frame)
+    return reader.gets()
+
+
+# -- AUTH -----------------------------------------------------------------------------------
+
+def test_auth_errors(acl_pair: Pair) -> None:
+    acl_pair.check("AUTH", "nopass-configured")
+    acl_pair.check("AUTH", "a", "b", "c")
+    acl_pair.check("AUTH", "nosuchuser", "pw")
+    acl_pair.check("AUTH", "default", "anything")  # nopass: any password
+    acl_pair.check("HELLO", "3", "AUTH", "nosuchuser", "pw")
+    acl_pair.check("HELLO", "2", "AUTH", "default")
+    acl_pair.check("INFO", "errorstats")
+
+
+def test_auth_as_user_and_wrong_password(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_u", "on", ">pw", "+@all", "~*")
+    acl_pair.check("AUTH", "dt_u", "wrong")
+    acl_pair.check("AUTH", "dt_u", "pw")
+    acl_pair.check("ACL", "WHOAMI")
+    acl_pair.check("ACL", "SETUSER", "dt_u", "off")
+    acl_pair.check("AUTH", "dt_u", "pw")
+    acl_pair.check("ACL", "WHOAMI")  # still dt_u: a failed AUTH keeps the current user
+    acl_pair.check("RESET")
+    acl_pair.check("ACL", "WHOAMI")
+
+
+def test_requirepass_noauth_flow(acl_pair: Pair) -> None:
+    acl_pair.check("CONFIG", "SET", "requirepass", "dt-secret")
+    fresh = login_unauthenticated(acl_pair)
+    for cmd in (("PING",), ("GET", "k"), ("ACL", "WHOAMI"), ("HELLO",), ("HELLO", "3"), ("CLIENT", "ID"),
+                ("AUTH", "wrong"), ("AUTH", "default", "wrong"), ("AUTH", "dt-secret"), ("PING",),
+                ("RESET",), ("GET", "k")):
+        fresh.check(*cmd)
+    ours, theirs = fresh.both("HELLO", "2", "AUTH", "default", "dt-secret")
+    assert ours[:5] == theirs[:5] == b"*14\r\n"  # the map differs only by client id
+    fresh.check("PING")
+    acl_pair.check("ACL", "GETUSER", "default")
+    acl_pair.check("ACL", "SETUSER", "default", ">second")
+    fresh.check("AUTH", "second")
+    fresh.check("AUTH", "dt-secret")
+    acl_pair.check("CONFIG", "SET", "requirepass", "")
+    acl_pair.check("ACL", "GETUSER", "default")
+
+
+def login_unauthenticated(pair: Pair) -> Pair:
+    ours, theirs = (RawConnection(s.host, s.port) for s in pair.servers)  # type: ignore[attr-defined]
+    return Pair(ours, theirs)
+
+
+# -- ACL SETUSER / GETUSER / LIST ------------------------------------------------------------------
+
+@pytest.mark.parametrize("rules", [
+    ("#abc",), ("<nopw",), ("+nocmd",), ("+@nocat",), ("-@nocat",), ("bogus",), ("~*", "~a"), ("&*", "&a"),
+    ("+select|0", "+client|nosuch"), ("+client|id|x",), ("%X~a",), ("-client|id|x",), ("+get|",),
+    ("%~a",), ("%RR~a",), ("~a b",), ("(+get",), ("!" + "A" * 64,),
+])
+def test_setuser_errors(acl_pair: Pair, rules: tuple[str, ...]) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_err", *rules)
+    acl_pair.check("ACL", "GETUSER", "dt_err")  # nothing was created
+
+
+def test_setuser_username_with_spaces(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt bad", "on")
+
+
+@pytest.mark.parametrize("rules", [
+    (),
+    ("on", ">pw", "+get", "~foo*", "&ch*"),
+    ("on", "nopass", "+@all", "~*", "&*"),
+    ("on", ">pw", "#" + "a" * 64, "+@all", "-@hash", "%R~r*", "%W~w*", "%RW~b*"),
+    ("+@read", "+@write"),
+    ("+@all", "-@dangerous", "-get"),
+    ("+@all", "-client", "+client|id"),
+    ("-@all", "+client"),
+    ("+select|0", "+select|1"),
+    ("reset",),
+    ("on", "skip-sanitize-payload", "resetchannels", "&a", "&b", "&a", "~x", "%R~x", "%W~y"),
+    ("allkeys", "allchannels", "allcommands", "nopass", "on"),
+    ("allcommands", "nocommands", "resetkeys", "resetchannels", "resetpass"),
+    ("%RW", "~", "&"),
+    ("+@all", "-@all", "+@keyspace"),
+])
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_getuser_and_list(acl_pair: Pair, rules: tuple[str, ...], protocol: int) -> None:
+    if protocol == 3:
+        acl_pair.both("HELLO", "3")
+    acl_pair.check("ACL", "SETUSER", "dt_g", *rules)
+    acl_pair.check("ACL", "GETUSER", "dt_g")
+    acl_pair.check("ACL", "LIST")
+    acl_pair.check("ACL", "USERS")
+
+
+def test_setuser_is_all_or_nothing_and_changes_existing_users(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_a", "on", ">pw", "+get", "~k")
+    acl_pair.check("ACL", "SETUSER", "dt_a", "+set", "~j", "+nosuch")
+    acl_pair.check("ACL", "GETUSER", "dt_a")
+    acl_pair.check("ACL", "SETUSER", "dt_a", "<pw", ">other", "~j")
+    acl_pair.check("ACL", "GETUSER", "dt_a")
+
+
+def test_deluser_getuser_whoami_users(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_1")
+    acl_pair.check("ACL", "SETUSER", "dt_2")
+    acl_pair.check("ACL", "DELUSER", "dt_1", "default")
+    acl_pair.check("ACL", "DELUSER", "dt_1", "dt_2", "dt_none")
+    acl_pair.check("ACL", "GETUSER", "dt_1")
+    acl_pair.check("ACL", "WHOAMI")
+    acl_pair.check("ACL", "WHOAMI", "extra")
+    acl_pair.check("ACL", "USERS")
+
+
+# -- small subcommands ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("HELP",), ("HELP", "x"), ("CAT",), ("CAT", "nosuch"), ("CAT", "a", "b"), ("GENPASS", "0"),
+    ("GENPASS", "4097"), ("GENPASS", "x"), ("GENPASS", "1", "2"), ("LOG", "x"), ("LOG", "-1"), ("LOG", "1", "2"),
+    ("LOAD",), ("SAVE",), ("NOSUCH",), ("DRYRUN", "default"), ("DRYRUN", "nouser", "get", "k"),
+    ("DRYRUN", "default", "nocmd"), ("DRYRUN", "default", "get"), ("DRYRUN", "default", "client"),
+    ("DRYRUN", "default", "client", "nosub"), ("DRYRUN", "default", "get", "k"), ("SETUSER",), ("GETUSER",),
+    ("DELUSER",), ("LIST", "x"), ("USERS", "x"),
+])
+def test_acl_subcommand_replies(acl_pair: Pair, args: tuple[str, ...]) -> None:
+    acl_pair.check("ACL", *args)
+
+
+def test_genpass_lengths(acl_pair: Pair) -> None:
+    for bits in (None, "1", "5", "8", "255", "4096"):
+        args = ("ACL", "GENPASS") if bits is None else ("ACL", "GENPASS", bits)
+        ours, theirs = (_parse(f) for f in acl_pair.both(*args))
+        assert len(ours) == len(theirs)
+        int(ours, 16)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_acl_cat_matches_redis_for_implemented_commands(acl_pair: Pair, category: str) -> None:
+    ours = set(_parse(acl_pair.ours.command("ACL", "CAT", category)))
+    theirs = set(_parse(acl_pair.theirs.command("ACL", "CAT", category)))
+    assert ours == theirs & _IMPLEMENTED, (
+        f"@{category}: missing {sorted(theirs & _IMPLEMENTED - ours)}, extra {sorted(ours - theirs)}")
+
+
+# -- DRYRUN and the real checks ----------------------------------------------------------------------
+
+DRYRUNS = [
+    ("get", "foo1"), ("get", "bar"), ("hget", "foo", "x"), ("set", "foo1", "x"), ("set", "w1", "x"),
+    ("set", "w1", "x", "get"), ("get", "r1"), ("get", "w1"), ("exists", "w1"), ("exists", "zz"),
+    ("rpoplpush", "r1", "w1"), ("rpoplpush", "b1", "w1"), ("copy", "r1", "w1"), ("copy", "w1", "r1"),
+    ("zunionstore", "w1", "2", "r1", "w2"), ("zunionstore", "w1", "2", "r1", "r2"),
+    ("sort", "r1", "store", "w1"), ("sort", "r1", "store", "r2"), ("mset", "w1", "a", "r1", "b"),
+    ("publish", "ch1", "x"), ("publish", "other", "x"), ("subscribe", "ch1", "other"), ("psubscribe", "ch*"),
+    ("psubscribe", "ch1"), ("client", "list"), ("client", "id"), ("select", "0"), ("select", "1"),
+    ("bitfield", "r1", "get", "u8", "0"), ("bitfield", "r1", "set", "u8", "0", "1"),
+    ("auth", "a", "b"), ("lmove", "b1", "w1", "left", "right"),
+]
+
+
+@pytest.mark.parametrize("user", ["dt_cmd", "dt_rw"])
+def test_dryrun(acl_pair: Pair, user: str) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_cmd", "on", ">pw", "+get", "+set", "~foo*", "&ch*", "+client|id",
+                   "+select|0", "+publish", "+psubscribe")
+    acl_pair.check("ACL", "SETUSER", "dt_rw", "on", ">pw", "+@all", "%R~r*", "%W~w*", "%RW~b*", "&ch*")
+    for argv in DRYRUNS:
+        acl_pair.check("ACL", "DRYRUN", user, *argv)
+
+
+def test_noperm_replies_and_acl_log(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_np", "on", ">pw", "+get", "+set", "+subscribe", "+publish",
+                   "+psubscribe", "+multi", "+exec", "+client|id", "~foo*", "&ch*")
+    user = login(acl_pair, "dt_np")
+    for argv in (("GET", "foo1"), ("GET", "bar"), ("SET", "bar", "x"), ("HGET", "foo", "x"),
+                 ("CLIENT", "LIST"), ("ACL", "WHOAMI"), ("PUBLISH", "ch1", "x"), ("PUBLISH", "other", "x"),
+                 ("SUBSCRIBE", "ch1", "other"), ("PSUBSCRIBE", "ch*", "x"), ("MULTI",), ("GET", "bar"),
+                 ("HGET", "a", "b"), ("GET", "foo"), ("EXEC",), ("AUTH", "dt_np", "wrong")):
+        user.check(*argv)
+    log_ours = _parse(acl_pair.ours.command("ACL", "LOG"))
+    log_theirs = _parse(acl_pair.theirs.command("ACL", "LOG"))
+
+    def fields(log):
+        out = []
+        for entry in log:
+            d = dict(zip(entry[::2], entry[1::2]))
+            out.append((d[b"count"], d[b"reason"], d[b"context"], d[b"object"], d[b"username"]))
+        return out
+    assert fields(log_ours) == fields(log_theirs)
+    acl_pair.check("ACL", "LOG", "RESET")
+    acl_pair.check("ACL", "LOG")
+    acl_pair.check("INFO", "errorstats")
