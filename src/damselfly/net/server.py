@@ -184,7 +184,7 @@ class Listener:
             if client is None or client.subscriptions or client.monitor or client.blocked is not None:
                 continue
             if now - client.last_interaction > timeout:
-                conn.close("idle")
+                conn.abort()  # freeClient: replies the peer never read are dropped, not waited for
 
     async def stop(self) -> None:
         """Stop accepting, close every client, stop the cron."""
