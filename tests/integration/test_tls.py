@@ -254,6 +254,22 @@ def test_config_set_protocols_applies_to_new_connections(start_server, certs):
     kept.close()
 
 
+def test_two_reloads_in_one_loop_turn_leave_only_the_last(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    port = srv.config.tls_port
+    pipe = redis.Redis(port=srv.port).pipeline(transaction=False)
+    pipe.config_set("tls-protocols", "TLSv1.3")
+    pipe.config_set("tls-protocols", "TLSv1.2")
+    assert pipe.execute() == [True, True]
+    assert _eventually(lambda: tls_ping(port, client_context(certs, versions=TLS13)) != b"+PONG\r\n")
+    for _ in range(5):  # every accept goes to a TLSv1.2 server: the superseded one was closed
+        assert tls_ping(port, client_context(certs, versions=TLS12)) == b"+PONG\r\n"
+        assert tls_ping(port, client_context(certs, versions=TLS13)) != b"+PONG\r\n"
+    tls = srv._listener.tls
+    assert _eventually(lambda: all(task.done() for task in tls._tasks))
+    assert len(tls.servers) == len(tls.socks) == 1
+
+
 def test_config_set_bad_tls_value_changes_nothing(start_server, certs):
     srv = start_server(**tls_options(certs))
     admin = redis.Redis(port=srv.port, decode_responses=True)

@@ -10,9 +10,16 @@ Python turns on by default and Redis does not). Client certificates:
 ``yes`` requires one (the handshake fails without it), ``optional`` checks one
 if presented, ``no`` never asks.
 
-The context is built once at startup; a failure is a :class:`TLSConfigError`
+The context is built at startup, where a failure is a :class:`TLSConfigError`
 (an ``OSError``, so the command line reports it and exits 1 as Redis does
-with "Failed to configure TLS").
+with "Failed to configure TLS"), and again by CONFIG SET of a tls-* option
+or ``bind`` while TLS is on (:meth:`TLSListeners.reconfigure`).
+
+The listeners use the same :class:`~damselfly.net.connection.Connection` as
+the plain port: asyncio and uvloop call ``connection_made`` only once the
+handshake has succeeded, so a client refused by ``tls-auth-clients`` or
+``tls-protocols`` never becomes a client, and protected mode is checked
+after the handshake, as Redis's clientAcceptHandler does.
 """
 from __future__ import annotations
 
@@ -189,7 +196,13 @@ class TLSListeners:
         ctx = build_server_context(config)
         self.socks = bind_sockets(config.bind, config.tls_port, config.tcp_backlog)
         self.where = (config.bind, config.tls_port)
-        await self._serve(self.socks, ctx, [], [])
+        try:
+            for sock in self.socks:
+                self.servers.append(await self.loop.create_server(self.factory, sock=sock.dup(), ssl=ctx))
+        except OSError:
+            self._close(self.servers, self.socks)
+            self.servers, self.socks, self.where = [], [], ("", 0)
+            raise
 
     def reconfigure(self, config: "Config") -> str:
         if not config.tls_port:
@@ -213,20 +226,30 @@ class TLSListeners:
 
     def _switch(self, socks: list[socket.socket], ctx: ssl.SSLContext | None) -> None:
         old_servers, old_socks = self.servers, [s for s in self.socks if s not in socks]
-        self.servers, self.socks = [], socks
+        mine: list[Any] = []
+        self.servers, self.socks = mine, socks
         if ctx is None:
             self.where = ("", 0)
             self._close(old_servers, old_socks)
             return
         self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(self.loop.create_task(self._serve(socks, ctx, old_servers, old_socks)))
+        self._tasks.append(self.loop.create_task(self._serve(socks, ctx, mine, old_servers, old_socks)))
 
-    async def _serve(self, socks: list[socket.socket], ctx: ssl.SSLContext, old_servers: list[Any],
-                     old_socks: list[socket.socket]) -> None:
-        """Servers on duplicates of ``socks`` (the originals stay ours), then retire the old ones."""
-        for sock in socks:
-            self.servers.append(await self.loop.create_server(self.factory, sock=sock.dup(), ssl=ctx))
+    async def _serve(self, socks: list[socket.socket], ctx: ssl.SSLContext, mine: list[Any],
+                     old_servers: list[Any], old_socks: list[socket.socket]) -> None:
+        """Servers on duplicates of ``socks`` (the originals stay ours) into ``mine``, then retire the old ones.
+
+        A later reconfigure may replace ``mine`` before this finishes (two
+        CONFIG SETs in one loop turn): its servers are then closed here.
+        """
+        try:
+            for sock in socks:
+                mine.append(await self.loop.create_server(self.factory, sock=sock.dup(), ssl=ctx))
+        except OSError:  # out of file descriptors: what started serves, the rest waits in the backlog
+            log.exception("could not serve TLS connections")
         self._close(old_servers, old_socks)
+        if self.servers is not mine:
+            self._close(mine, [])
 
     @staticmethod
     def _close(servers: list[Any], socks: list[socket.socket]) -> None:
