@@ -83,6 +83,11 @@ def test_timeout_closes_idle_clients_only(start_server) -> None:
     subscriber.command("SUBSCRIBE", "news")
     psubscriber = RawConnection(srv.host, srv.port)
     psubscriber.command("PSUBSCRIBE", "n*")
+    resp3_subscriber = RawConnection(srv.host, srv.port)  # exempt in RESP3 too (checked on 7.0.15)
+    resp3_subscriber.command("HELLO", "3")
+    resp3_subscriber.command("SUBSCRIBE", "other")
+    tracker = socket.create_connection((srv.host, srv.port))  # tracking is no exemption
+    tracker.sendall(b"HELLO 3\r\nCLIENT TRACKING on\r\n")
     monitor = RawConnection(srv.host, srv.port)
     assert monitor.command("MONITOR") == b"+OK\r\n"
     blocked = RawConnection(srv.host, srv.port)
@@ -93,10 +98,12 @@ def test_timeout_closes_idle_clients_only(start_server) -> None:
     def idle_closed() -> bool:
         active.ping()  # the active client keeps interacting
         names = active.client_list()
-        return len(names) == 5
+        return len(names) == 6
     assert wait_until(idle_closed)
     assert read_all(idle) == b""  # closed without a word, as Redis does
     idle.close()
+    assert read_all(tracker).endswith(b"+OK\r\n")  # its replies, then EOF
+    tracker.close()
     # everyone exempt is still connected and still served
     assert active.publish("news", "hi") == 2
     assert subscriber.read_reply() == b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
@@ -104,7 +111,7 @@ def test_timeout_closes_idle_clients_only(start_server) -> None:
     assert blocked.read_reply() == b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n"
     assert monitor.read_reply().startswith(b"+")
     # once unblocked, the former BLPOP client is an ordinary client and times out
-    assert wait_until(lambda: (active.ping(), len(active.client_list()) == 4)[1])
-    for conn in (subscriber, psubscriber, monitor, blocked):
+    assert wait_until(lambda: (active.ping(), len(active.client_list()) == 5)[1])
+    for conn in (subscriber, psubscriber, resp3_subscriber, monitor, blocked):
         conn.close()
     active.close()
