@@ -370,3 +370,23 @@ def test_passwords_stay_out_of_slowlog_and_client_list(srv) -> None:
     assert b"$4\r\nAUTH\r\n" + redacted * 2 in slowlog
     assert b"hunter2" not in raw.command("CLIENT", "LIST")
     raw.close()
+
+
+def test_exec_checks_again_when_rules_changed_after_queueing(srv) -> None:
+    client = admin(srv)
+    client.execute_command("ACL", "SETUSER", "ex", "on", ">pw", "+@all", "~*", "&*")
+    conn = RawConnection(srv.host, srv.port)
+    conn.command("AUTH", "ex", "pw")
+    for argv in (("MULTI",), ("GET", "k"), ("SET", "k", "v"), ("PUBLISH", "c", "m"), ("PING",)):
+        conn.command(*argv)
+    client.execute_command("ACL", "SETUSER", "ex", "resetkeys", "-set", "resetchannels")
+    prefix = (b"-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+              b"call. This command is no longer allowed for the following reason: ")
+    assert conn.command("EXEC") == (
+        b"*4\r\n" + prefix + b"no permission to touch the specified keys\r\n"
+        + prefix + b"no permission to execute the command or subcommand\r\n"
+        + prefix + b"no permission to access one of the channels used as arguments\r\n+PONG\r\n")
+    assert [(e["reason"], e["context"], e["object"]) for e in client.acl_log()] == [
+        ("channel", "multi", "c"), ("command", "multi", "set"), ("key", "multi", "k")]
+    assert client.get("k") is None
+    conn.close()

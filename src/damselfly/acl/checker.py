@@ -99,3 +99,31 @@ def check_command(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> N
         text = NOPERM_CHANNEL
     acl.log_denial(client, reason, obj, user.name.encode())
     raise CommandError(text)
+
+
+_EXEC_REASONS = {
+    DENIED_CMD: "no permission to execute the command or subcommand",
+    DENIED_KEY: "no permission to touch the specified keys",
+    DENIED_CHANNEL: "no permission to access one of the channels used as arguments",
+}
+
+
+def exec_denial(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> CommandError | None:
+    """EXEC checks each queued command again, since rules may have changed after MULTI.
+
+    Returns the error reply that takes the command's place (logged in ACL LOG
+    with the multi context and counted in errorstats), or None to run it.
+    """
+    user = client.acl_user
+    reason, pos = evaluate(user, spec, argv)
+    if reason == OK:
+        return None
+    obj = spec.full_name.encode() if reason == DENIED_CMD else argv[pos]
+    client.server.extensions["acl"].log_denial(client, reason, obj, user.name.encode())
+    err = CommandError("NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+                       "EXEC call. This command is no longer allowed for the following reason: "
+                       + _EXEC_REASONS[reason])
+    stats = client.server.stats
+    stats.total_error_replies += 1
+    stats.errorstats["NOPERM"] = stats.errorstats.get("NOPERM", 0) + 1
+    return err

@@ -123,6 +123,7 @@ def discard(client: "Client", argv: list[bytes]) -> Any:
 @group.command("exec", 1, "noscript loading stale skip_slowlog", acl="slow transaction", since="1.2.0")
 def exec_(client: "Client", argv: list[bytes]) -> Any:
     """Execute all commands issued after MULTI."""
+    from ..acl.checker import exec_denial
     from .dispatch import call
     queued = client.multi
     if queued is None:
@@ -149,6 +150,12 @@ def exec_(client: "Client", argv: list[bytes]) -> Any:
     client.in_exec = True
     try:
         for spec, args in queued:
+            user = client.acl_user
+            if user is not None and not user.unrestricted:  # ACL rules may have changed since MULTI
+                denied = exec_denial(client, spec, args)
+                if denied is not None:
+                    replies.append(denied)
+                    continue
             replies.append(call(client, spec, args))
     finally:
         client.in_exec = False
