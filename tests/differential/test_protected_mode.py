@@ -5,6 +5,7 @@ Both servers listen on 127.0.0.1; the outside client binds its socket to
 """
 from __future__ import annotations
 
+import select
 import shutil
 import socket
 import subprocess
@@ -113,3 +114,30 @@ def test_protected_actions_from_outside_match(open_local_actions, command):
         replies.append(conn.command(*command))
         conn.close()
     assert replies[0] == replies[1], f"{command}: damselfly {replies[0]!r} != redis {replies[1]!r}"
+
+
+@pytest.mark.parametrize("rules", [("off",), ("on", ">pw"), ("on", "resetpass"), ("on", "nopass")])
+def test_default_user_flags_decide_alike(protected, rules):
+    replies = []
+    for port in protected:
+        admin = connect_from("127.0.0.1", port)
+        assert admin.command("ACL", "SETUSER", "default", *rules) == b"+OK\r\n"
+        conn = connect_from(NON_LOCAL, port)
+        replies.append(_first_reply_or_close(conn))
+        conn.sock.close()
+        admin.command("ACL", "SETUSER", "default", "on", "nopass", "resetpass", "nopass")
+        admin.close()
+    assert replies[0] == replies[1]
+
+
+def _first_reply_or_close(conn) -> bytes:
+    """DENIED (then EOF) for a refused client, else the reply to PING.
+
+    A refused client is written to at accept time; PING is sent only when
+    nothing came (sending first could make the server's close a reset that
+    loses the DENIED bytes). The wait is a bound, not a measurement.
+    """
+    readable, _, _ = select.select([conn.sock], [], [], 1.0)
+    if readable:
+        return read_until_closed(conn)
+    return conn.command("PING")

@@ -112,6 +112,23 @@ def test_password_lifts_protected_mode(start_server):
     conn.close()
 
 
+def test_default_user_off_but_nopass_is_still_protected(start_server):
+    """Redis tests only the nopass flag: a disabled nopass default user still means DENIED."""
+    srv = start_server()
+    admin = connect_from("127.0.0.1", srv.port)
+    assert admin.command("ACL", "SETUSER", "default", "off") == b"+OK\r\n"
+    refused = connect_from(NON_LOCAL, srv.port)
+    assert read_until_closed(refused) == DENIED
+    assert admin.command("ACL", "SETUSER", "default", "on", ">pw") == b"+OK\r\n"
+    served = connect_from(NON_LOCAL, srv.port)
+    assert served.command("AUTH", "pw") == b"+OK\r\n"
+    assert admin.command("ACL", "SETUSER", "default", "resetpass") == b"+OK\r\n"  # no password, not nopass
+    unprotected = connect_from(NON_LOCAL, srv.port)
+    assert unprotected.command("PING").startswith(b"-NOAUTH")
+    for conn in (admin, refused, served, unprotected):
+        conn.close()
+
+
 # -- enable-debug-command ---------------------------------------------------------------
 
 @pytest.mark.parametrize("setting, source, allowed", [

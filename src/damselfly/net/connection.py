@@ -130,7 +130,7 @@ class Connection(asyncio.Protocol):
         # Redis's protected mode (clientAcceptHandler, after any TLS handshake): with no password
         # for the default user, only 127.0.0.1, ::1 and unix-socket clients are served.
         if (state.config.protected_mode and isinstance(peer, tuple) and peer[0] not in _LOOPBACK
-                and not state.auth_required()):
+                and _default_user_nopass(state)):
             state.stats.rejected_connections += 1
             transport.write(b"-" + errors.PROTECTED_MODE_DENIED.encode() + b"\r\n")
             self.closing = True
@@ -683,6 +683,12 @@ class Connection(asyncio.Protocol):
 
     def input_bytes(self) -> int:
         return self.parser.pending_bytes
+
+
+def _default_user_nopass(state: "ServerState") -> bool:
+    """Protected mode's test, Redis's ``DefaultUser->flags & USER_FLAG_NOPASS``: on or off alike."""
+    acl = state.extensions.get("acl")
+    return acl.default.nopass if acl is not None else not state.auth_required()
 
 
 def _fmt_addr(addr: Any) -> str:
