@@ -120,7 +120,8 @@ def login_unauthenticated(pair: Pair) -> Pair:
 @pytest.mark.parametrize("rules", [
     ("#abc",), ("<nopw",), ("+nocmd",), ("+@nocat",), ("-@nocat",), ("bogus",), ("~*", "~a"), ("&*", "&a"),
     ("+select|0", "+client|nosuch"), ("+client|id|x",), ("%X~a",), ("-client|id|x",), ("+get|",),
-    ("%~a",), ("%RR~a",), ("~a b",), ("(+get",), ("!" + "A" * 64,),
+    ("%~a",), ("%RR~a",), ("~a b",), ("(+get",), ("!" + "A" * 64,), ("(on)",), ("(+nosuch)",), ("(~*", "~a)"),
+    ("(+get", "x"),
 ])
 def test_setuser_errors(acl_pair: Pair, rules: tuple[str, ...]) -> None:
     acl_pair.check("ACL", "SETUSER", "dt_err", *rules)
@@ -147,6 +148,9 @@ def test_setuser_username_with_spaces(acl_pair: Pair) -> None:
     ("allcommands", "nocommands", "resetkeys", "resetchannels", "resetpass"),
     ("%RW", "~", "&"),
     ("+@all", "-@all", "+@keyspace"),
+    ("on", "+get", "~a*", "(+set ~b* &c*)", "(", "+hget", "%R~h*", ")"),
+    ("()", "(allkeys allchannels +@all)"),
+    ("(+get ~x)", "clearselectors"),
 ])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_getuser_and_list(acl_pair: Pair, rules: tuple[str, ...], protocol: int) -> None:
@@ -218,12 +222,15 @@ DRYRUNS = [
     ("publish", "ch1", "x"), ("publish", "other", "x"), ("subscribe", "ch1", "other"), ("psubscribe", "ch*"),
     ("psubscribe", "ch1"), ("client", "list"), ("client", "id"), ("select", "0"), ("select", "1"),
     ("bitfield", "r1", "get", "u8", "0"), ("bitfield", "r1", "set", "u8", "0", "1"),
-    ("auth", "a", "b"), ("lmove", "b1", "w1", "left", "right"),
+    ("auth", "a", "b"), ("lmove", "b1", "w1", "left", "right"), ("set", "b1", "x"), ("set", "a1", "x"),
+    ("get", "b1"), ("hget", "h1", "f"), ("publish", "c1", "x"), ("hset", "h1", "f", "v"),
 ]
 
 
-@pytest.mark.parametrize("user", ["dt_cmd", "dt_rw"])
+@pytest.mark.parametrize("user", ["dt_cmd", "dt_rw", "dt_sel"])
 def test_dryrun(acl_pair: Pair, user: str) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_sel", "on", "+get", "~a*", "(+set ~b* &c*)", "(+hget %R~h* +publish)",
+                   "(+@all ~r* &ch*)")
     acl_pair.check("ACL", "SETUSER", "dt_cmd", "on", ">pw", "+get", "+set", "~foo*", "&ch*", "+client|id",
                    "+select|0", "+publish", "+psubscribe")
     acl_pair.check("ACL", "SETUSER", "dt_rw", "on", ">pw", "+@all", "%R~r*", "%W~w*", "%RW~b*", "&ch*")

@@ -390,3 +390,25 @@ def test_exec_checks_again_when_rules_changed_after_queueing(srv) -> None:
         ("channel", "multi", "c"), ("command", "multi", "set"), ("key", "multi", "k")]
     assert client.get("k") is None
     conn.close()
+
+
+def test_selectors_grant_access_and_clearing_them_revokes_channels(srv) -> None:
+    client = admin(srv)
+    client.execute_command("ACL", "SETUSER", "sl", "on", ">pw", "+get", "~a*", "(+@all ~b* &news)")
+    conn = login(srv, "sl")
+    conn.set("b1", "v")
+    assert conn.get("a1") is None
+    with pytest.raises(redis.exceptions.NoPermissionError, match="access one of the keys"):
+        conn.set("a1", "v")
+    subscriber = RawConnection(srv.host, srv.port)
+    subscriber.command("AUTH", "sl", "pw")
+    assert subscriber.command("SUBSCRIBE", "news").startswith(b"*3\r\n$9\r\nsubscribe")
+    raw = RawConnection(srv.host, srv.port)
+    assert raw.command("ACL", "GETUSER", "sl").endswith(
+        b"$9\r\nselectors\r\n*1\r\n*6\r\n$8\r\ncommands\r\n$5\r\n+@all\r\n$4\r\nkeys\r\n$3\r\n~b*\r\n"
+        b"$8\r\nchannels\r\n$5\r\n&news\r\n")
+    raw.close()
+    client.execute_command("ACL", "SETUSER", "sl", "clearselectors")
+    assert subscriber.is_closed()
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        conn.set("b1", "v")

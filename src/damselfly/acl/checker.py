@@ -56,8 +56,29 @@ def channel_allowed(patterns: list[bytes], channel: bytes, literal: bool) -> boo
     return False
 
 
+_RANK = {DENIED_CMD: 1, DENIED_KEY: 2, DENIED_CHANNEL: 4}  # Redis's ACL_DENIED_* values
+
+
 def evaluate(user: "User", spec: "CommandSpec", argv: list[bytes]) -> tuple[str, int]:
-    """``(reason, argument position)``: reason is OK or what was denied."""
+    """``(reason, argument position)``: reason is OK or what was denied.
+
+    With selectors, any selector allowing the command is enough; otherwise
+    the error reported is Redis's pick (``ACLCheckAllUserCommandPerm``): the
+    highest-ranked reason, then the furthest argument.
+    """
+    result = _evaluate_selector(user, spec, argv)
+    if result[0] == OK or not user.selectors:
+        return result
+    for selector in user.selectors:
+        reason, pos = _evaluate_selector(selector, spec, argv)
+        if reason == OK:
+            return OK, 0
+        if _RANK[reason] > _RANK[result[0]] or (reason == result[0] and pos > result[1]):
+            result = (reason, pos)
+    return result
+
+
+def _evaluate_selector(user: "User", spec: "CommandSpec", argv: list[bytes]) -> tuple[str, int]:
     if not user.allcommands and not spec.no_auth and spec not in user.allowed:
         allowed = user.firstargs.get(spec)
         idx = 2 if spec.parent is not None else 1

@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .log import AclLog, LogEntry
-from .users import AclRuleError, CommandIndex, User, default_user, has_spaces
+from .users import AclRuleError, CommandIndex, User, default_user, has_spaces, merge_selector_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -130,10 +130,11 @@ class Acl:
 
     def kill_pubsub_clients_if_needed(self, current: "Client | None", new: User, original: User) -> None:
         """Redis's ``ACLKillPubsubClientsIfNeeded``: close subscribers whose channels were revoked."""
-        if new.allchannels:
+        if new.allchannels or any(sel.allchannels for sel in new.selectors):
             return
-        upcoming = new.channels
-        if all(c in upcoming for c in original.channels):
+        upcoming = new.channels + [c for sel in new.selectors for c in sel.channels]
+        before = original.channels + [c for sel in original.selectors for c in sel.channels]
+        if all(c in upcoming for c in before):
             return  # as in Redis 7.0, a user that had allchannels has an empty list here: no kill
         from .checker import channel_allowed
         for other in list(self.server.clients.values()):
@@ -176,7 +177,11 @@ class Acl:
                 continue
             user = self.new_user(name.decode("utf-8", "surrogateescape"))
             users[name] = user
-            for rule in argv[2:]:
+            rules = merge_selector_args(argv[2:])
+            if isinstance(rules, int):
+                errors.append(f"{filename}:{lineno}: Unmatched parenthesis in selector definition.")
+                continue
+            for rule in rules:
                 rule = rule.strip(b"\t\r\n")
                 try:
                     user.apply(rule, index, self.pubsub_default_all)

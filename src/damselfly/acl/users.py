@@ -3,7 +3,9 @@
 A :class:`User` holds what Redis 7.0 keeps in a user's root selector: the set
 of allowed commands (Redis's command bitmap, here a set of specs), allowed
 first arguments (``+select|0``), key patterns with read/write permissions and
-channel patterns. Selectors ``(...)`` are not supported.
+channel patterns. Redis 7 selectors ``(...)`` are further :class:`User`
+objects used only for those selector fields: a command runs when the root
+permissions or any selector allow it.
 
 Commands are resolved through a :class:`CommandIndex` built once per command
 table: lookups by ACL name (``get``, ``client|list``), the members of each
@@ -176,7 +178,7 @@ class User:
 
     __slots__ = ("name", "enabled", "nopass", "sanitize", "passwords", "allowed", "future",
                  "allcommands", "firstargs", "allkeys", "keys", "allchannels", "channels",
-                 "unrestricted", "__weakref__")
+                 "unrestricted", "selectors", "__weakref__")
 
     def __init__(self, name: str, allchannels: bool = False) -> None:
         self.name = name
@@ -193,6 +195,7 @@ class User:
         self.allchannels = allchannels  # acl-pubsub-default
         self.channels: list[bytes] = []
         self.unrestricted = False
+        self.selectors: list["User"] = []  # Redis 7 selectors beyond the root one
 
     # -- copying ---------------------------------------------------------------------
 
@@ -215,6 +218,7 @@ class User:
         self.keys = [list(k) for k in src.keys]
         self.allchannels = src.allchannels
         self.channels = list(src.channels)
+        self.selectors = [sel.copy() for sel in src.selectors]
         self.refresh()
 
     def refresh(self) -> None:
@@ -285,8 +289,10 @@ class User:
             if digest not in self.passwords:
                 raise AclRuleError(E_NOPASS)
             self.passwords.remove(digest)
+        elif op[:1] == b"(" and op[-1:] == b")":
+            self.selectors.append(_selector(op, index, pubsub_default_all))
         elif low == b"clearselectors":
-            return  # no selectors besides the root one
+            self.selectors.clear()
         elif low == b"reset":
             self._apply(b"resetpass", index, pubsub_default_all)
             self._apply(b"resetkeys", index, pubsub_default_all)
@@ -295,6 +301,7 @@ class User:
                 self._apply(b"allchannels", index, pubsub_default_all)
             self.enabled = False
             self.sanitize = "sanitize-payload"
+            self.selectors.clear()
             self._apply(b"-@all", index, pubsub_default_all)
         else:
             self._apply_selector(op, low, index)
@@ -496,6 +503,13 @@ class User:
         """The rules after ``user NAME`` in ACL LIST and the ACL file (Redis's ``ACLDescribeUser``)."""
         parts = self.flags()
         parts.extend("#" + p for p in self.passwords)
+        parts.append(self.describe_selector(index))
+        text = " ".join(parts)
+        return text + "".join(f" ({sel.describe_selector(index)})" for sel in self.selectors)
+
+    def describe_selector(self, index: CommandIndex) -> str:
+        """Keys, channels, then commands (Redis's ``ACLDescribeSelector``)."""
+        parts: list[str] = []
         if self.allkeys:
             parts.append("~*")
         else:
@@ -507,6 +521,46 @@ class User:
             parts.extend("&" + c.decode("utf-8", "surrogateescape") for c in self.channels)
         parts.append(self.describe_commands(index))
         return " ".join(parts)
+
+    def selector_reply(self, index: CommandIndex) -> dict[str, str]:
+        """One selector in ACL GETUSER."""
+        return {"commands": self.describe_commands(index), "keys": self.keys_description(),
+                "channels": self.channels_description()}
+
+
+def _selector(op: bytes, index: CommandIndex, pubsub_default_all: bool) -> User:
+    """Redis's ``aclCreateSelectorFromOpSet``: ``(rule rule ...)``, selector rules only."""
+    from ..protocol.parser import split_args
+    words = split_args(op[1:-1])
+    if words is None:
+        raise AclRuleError(E_SYNTAX)
+    selector = User("", allchannels=pubsub_default_all)
+    for word in words:
+        selector._apply_selector(word, word.lower(), index)
+    return selector
+
+
+def merge_selector_args(rules: list[bytes]) -> list[bytes] | int:
+    """Redis's ``ACLMergeSelectorArguments``: join ``(`` ... ``)`` spread over several arguments.
+
+    Returns the merged rules, or the index of the argument that opened an
+    unmatched parenthesis.
+    """
+    merged: list[bytes] = []
+    start = -1
+    current = b""
+    for i, rule in enumerate(rules):
+        if rule[:1] == b"(" and rule[-1:] != b")":
+            current, start = rule, i
+            continue
+        if start != -1:
+            current += b" " + rule
+            if rule[-1:] == b")":
+                merged.append(current)
+                start = -1
+            continue
+        merged.append(rule)
+    return start if start != -1 else merged
 
 
 def _pattern_text(pattern: bytes, perm: int) -> str:

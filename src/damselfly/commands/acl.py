@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..acl.checker import DENIED_CMD, DENIED_KEY, OK as ACL_OK, evaluate
 from ..acl.registry import NO_ACLFILE, Acl, AclFileError
-from ..acl.users import AclRuleError, has_spaces
+from ..acl.users import AclRuleError, has_spaces, merge_selector_args
 from .. import errors
 from ..errors import CommandError
 from ..protocol.reply import OK, SetReply
@@ -83,10 +83,9 @@ def acl_setuser(client: "Client", argv: list[bytes]) -> Any:
     name = argv[2]
     if has_spaces(name):
         raise CommandError("ERR Usernames can't contain spaces or null characters")
-    rules = argv[3:]
-    for rule in rules:
-        if rule[:1] == b"(" and rule[-1:] != b")":
-            raise CommandError(f"ERR Unmatched parenthesis in acl selector starting at '{_text(rule)}'.")
+    rules = merge_selector_args(argv[3:])
+    if isinstance(rules, int):
+        raise CommandError(f"ERR Unmatched parenthesis in acl selector starting at '{_text(argv[3 + rules])}'.")
     try:
         _acl(client).set_user(client, name, rules)
     except AclRuleError as err:
@@ -108,7 +107,7 @@ def acl_getuser(client: "Client", argv: list[bytes]) -> Any:
         "commands": user.describe_commands(acl.index),
         "keys": user.keys_description(),
         "channels": user.channels_description(),
-        "selectors": [],
+        "selectors": [sel.selector_reply(acl.index) for sel in user.selectors],
     }
 
 

@@ -93,3 +93,12 @@ def test_no_auth_commands_always_pass_the_command_check() -> None:
     user = make()
     assert check(user, "auth", "a", "b")[0] == OK
     assert check(user, "get", "k")[0] == DENIED_CMD
+
+
+def test_any_selector_may_allow_and_the_worst_denial_is_reported() -> None:
+    user = make("+get", "~a*", "(+set ~b* &c*)", "(+hget %R~h*)")
+    assert check(user, "set", "b1", "x")[0] == OK
+    assert check(user, "hget", "h1", "f")[0] == OK
+    assert check(user, "set", "a1", "x") == (DENIED_KEY, 1)  # a key denial outranks the root's command one
+    assert check(user, "get", "b1") == (DENIED_KEY, 1)
+    assert check(user, "hset", "h1", "f", "v") == (DENIED_CMD, 0)

@@ -196,3 +196,33 @@ def test_unimplemented_redis_commands_may_be_named() -> None:
         make("+notaredisscommand")
     user = make("+xinfo|stream")
     assert user.describe_commands(INDEX) == "-@all +xinfo|stream"
+
+
+def test_selectors_are_described_after_the_root() -> None:
+    user = make("on", "+get", "~a*", "(+set ~b* &c*)", "(+hget %R~h*)")
+    assert user.describe(INDEX).endswith(
+        "~a* resetchannels -@all +get (~b* resetchannels &c* -@all +set) (%R~h* resetchannels -@all +hget)")
+    assert [s.selector_reply(INDEX) for s in user.selectors] == [
+        {"commands": "-@all +set", "keys": "~b*", "channels": "&c*"},
+        {"commands": "-@all +hget", "keys": "%R~h*", "channels": ""}]
+    copy = user.copy()
+    user.apply(b"clearselectors", INDEX)
+    assert user.selectors == [] and len(copy.selectors) == 2
+    copy.apply(b"reset", INDEX)
+    assert copy.selectors == []
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("(on)", "Syntax error"), ("(+nosuch)", "Unknown command"), ("(~* ~a)", "'allkeys' flag"),
+    ('("unbalanced)', "Syntax error"),
+])
+def test_selector_errors(rule: str, message: str) -> None:
+    with pytest.raises(AclRuleError, match=message):
+        make(rule)
+
+
+def test_merge_selector_arguments() -> None:
+    from damselfly.acl.users import merge_selector_args
+    assert merge_selector_args([b"on", b"(+get", b"~a)", b"(", b"+set", b")", b"(x)"]) == [
+        b"on", b"(+get ~a)", b"( +set )", b"(x)"]
+    assert merge_selector_args([b"on", b"(+get", b"~a"]) == 1
