@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from .. import errors
 from ..acl.checker import check_command
@@ -103,7 +104,7 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         if user is not None and not user.unrestricted:  # the default user stops here
             check_command(client, spec, argv)
         if client.server.config.maxmemory:  # performEvictions, then the OOM refusal (keyspace/eviction.py)
-            oom_check(client, spec, argv)
+            oom_check(client, spec)
         if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):
             raise CommandError(client.server.write_error)  # MISCONF: snapshots are failing
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):
@@ -168,6 +169,7 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
 # plain_ok(), so a connection may run a run of them without re-checking.
 PLAIN_GROUPS = frozenset({"string", "generic", "hash", "list", "set", "sorted-set", "bitmap", "hyperloglog"})
 PLAIN_NAMES = frozenset({"publish", "spublish", "ping", "echo"})
+_plain_tables: "WeakKeyDictionary[CommandTable, dict[bytes, CommandSpec]]" = WeakKeyDictionary()
 
 
 def plain_commands(table: CommandTable) -> dict[bytes, CommandSpec]:
@@ -178,9 +180,9 @@ def plain_commands(table: CommandTable) -> dict[bytes, CommandSpec]:
     name in mixed case misses here and takes :func:`execute`, which is
     equivalent, only slower.
     """
-    plain = table.plain
+    plain = _plain_tables.get(table)
     if plain is None:
-        plain = table.plain = {
+        plain = _plain_tables[table] = {
             name: spec for name, spec in table.names()
             if spec.handler is not None and not spec.subcommands and spec.parent is None
             and "blocking" not in spec.flags and (spec.group in PLAIN_GROUPS or spec.name in PLAIN_NAMES)}
