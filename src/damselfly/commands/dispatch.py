@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from .. import errors
 from ..acl.checker import check_command
@@ -169,7 +168,6 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
 # plain_ok(), so a connection may run a run of them without re-checking.
 PLAIN_GROUPS = frozenset({"string", "generic", "hash", "list", "set", "sorted-set", "bitmap", "hyperloglog"})
 PLAIN_NAMES = frozenset({"publish", "spublish", "ping", "echo"})
-_plain_tables: "WeakKeyDictionary[CommandTable, dict[bytes, CommandSpec]]" = WeakKeyDictionary()
 
 
 def plain_commands(table: CommandTable) -> dict[bytes, CommandSpec]:
@@ -180,9 +178,9 @@ def plain_commands(table: CommandTable) -> dict[bytes, CommandSpec]:
     name in mixed case misses here and takes :func:`execute`, which is
     equivalent, only slower.
     """
-    plain = _plain_tables.get(table)
+    plain = table.plain
     if plain is None:
-        plain = _plain_tables[table] = {
+        plain = table.plain = {
             name: spec for name, spec in table.names()
             if spec.handler is not None and not spec.subcommands and spec.parent is None
             and "blocking" not in spec.flags and (spec.group in PLAIN_GROUPS or spec.name in PLAIN_NAMES)}

@@ -176,6 +176,9 @@ class CommandTable:
         self._lookup = dict(self.by_name)
         for key, spec in self.by_name.items():
             self._lookup[key.upper()] = spec
+        # The commands the connection's plain branch may run, same keys as _lookup;
+        # built on first use by commands.dispatch.plain_commands (it owns the rule).
+        self.plain: dict[bytes, CommandSpec] | None = None
 
     def names(self) -> Iterable[tuple[bytes, CommandSpec]]:
         """(name, spec) of the top-level commands, each name in lower and in upper case."""

@@ -45,6 +45,7 @@ FIRST_CHECK = 8           # first check after this many chunks (a few large bulk
 
 _NO_LIMIT = float("inf")
 _perf = time.perf_counter
+_NOT_PLAIN: Any = {}.get  # the plain branch's lookup while it is off: every command misses
 _LOOPBACK = ("127.0.0.1", "::1")  # Redis's islocalClient: not the rest of 127.0.0.0/8
 _FRAME2 = attrgetter("frame2")
 _FRAME3 = attrgetter("frame3")
@@ -271,7 +272,7 @@ class Connection(asyncio.Protocol):
         what a reply may need (BLOCKED, CLIENT REPLY, pushes after the reply,
         close). The plain one runs a plain command (``plain``, from
         :func:`~damselfly.commands.dispatch.plain_commands`) while
-        :meth:`_plain_ready` holds, and is that same sequence with every
+        :meth:`_plain_ready` holds (else ``plain`` finds nothing), and is that same sequence with every
         step that is a known no-op left out: :func:`execute`'s checks all
         pass and it would go straight to :func:`~damselfly.commands.dispatch.call`;
         ``call`` feeds no MONITOR and runs no hook; the reply is encoded
@@ -297,7 +298,7 @@ class Connection(asyncio.Protocol):
         if queue:  # pushes queued before this read are written before its replies (rule 6)
             self._drain_into(out, 0, state.config.control_batching)
         check = FIRST_CHECK
-        plain = plain_commands(state.table) if self._plain_ready(client) else None  # type: ignore[arg-type]
+        plain = plain_commands(state.table).get if self._plain_ready(client) else _NOT_PLAIN  # type: ignore[arg-type]
         resp3 = client.resp == 3
         encode = encode_into_resp3 if resp3 else encode_into_resp2
         null = b"_\r\n" if resp3 else b"$-1\r\n"
@@ -307,7 +308,7 @@ class Connection(asyncio.Protocol):
             slow = _NO_LIMIT
         t = _perf()
         for index, argv in enumerate(commands):
-            spec = plain.get(argv[0]) if plain is not None else None
+            spec = plain(argv[0])
             if spec is not None and (len(argv) == spec.arity or (spec.arity < 0 and len(argv) >= -spec.arity)):
                 client.last_cmd = spec.name
                 state.current_client = client
@@ -365,7 +366,7 @@ class Connection(asyncio.Protocol):
                     self.close()
                     return
                 # the command may have changed what the plain branch relies on
-                plain = plain_commands(state.table) if self._plain_ready(client) else None  # type: ignore[arg-type]
+                plain = plain_commands(state.table).get if self._plain_ready(client) else _NOT_PLAIN  # type: ignore[arg-type]
                 resp3 = client.resp == 3
                 encode = encode_into_resp3 if resp3 else encode_into_resp2
                 null = b"_\r\n" if resp3 else b"$-1\r\n"
@@ -445,11 +446,12 @@ class Connection(asyncio.Protocol):
             tail.open = False
             self._queued += tail.size - self._tail_credit  # what it grew by since we counted it
             self._tail_run = None
+        size = msg.size  # a property on a PubRun: read it once
         if msg.__class__ is PubRun:
             self._tail_run = msg
-            self._tail_credit = msg.size
+            self._tail_credit = size
         self.queue.append(msg)
-        queued = self._queued = self._queued + msg.size
+        queued = self._queued = self._queued + size
         if queued >= self._obuf_budget and self._over_output_limit():
             return
         if not self._drain_scheduled:
