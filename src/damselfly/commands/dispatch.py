@@ -103,7 +103,7 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         if user is not None and not user.unrestricted:  # the default user stops here
             check_command(client, spec, argv)
         if client.server.config.maxmemory:  # performEvictions, then the OOM refusal (keyspace/eviction.py)
-            oom_check(client, spec)
+            oom_check(client, spec, argv)
         if client.server.write_error is not None and (spec.is_write or spec.name == "ping"):
             raise CommandError(client.server.write_error)  # MISCONF: snapshots are failing
         if client.resp == 2 and (client.channels or client.patterns or client.shard_channels):

@@ -68,6 +68,10 @@ class RandomKeys:
         self._dead = 0
         self._size = 0
 
+    def unlisted(self, d: dict) -> int:
+        """About how many keys of ``d`` were added since the list was taken (the newest ones)."""
+        return max(0, len(d) - self._size) if self._of == id(d) else len(d)
+
     def _rebuild(self, d: dict) -> list[Any]:
         keys = self._keys = list(d)
         self._of = id(d)
@@ -117,7 +121,7 @@ class Evictor:
     """Eviction state of one server (``state.extensions["eviction"]``)."""
 
     __slots__ = ("state", "tracker", "pool", "samplers", "next_db", "exceeded_since",
-                 "exceeded_total", "_scheduled")
+                 "exceeded_total", "_scheduled", "written", "budget", "budget_clock", "per_cmd")
 
     def __init__(self, state: "ServerState", tracker: "MemoryTracker") -> None:
         self.state = state
@@ -129,6 +133,15 @@ class Evictor:
         self.exceeded_since = 0.0  # monotonic start of the current over-the-limit period, 0 if none
         self.exceeded_total = 0.0  # seconds spent over the limit in finished periods
         self._scheduled = False
+        # Argument bytes of all denyoom commands so far: data cannot grow much faster than
+        # it arrives, so a burst of large values shows before the next sample (used_fast).
+        self.written = 0
+        # The cheap check before each command: the headroom left at the last measure, less
+        # each denyoom command's argument bytes plus an average key (``per_cmd``). While it
+        # is positive, within the same second of the LRU clock, the limit cannot be reached.
+        self.budget = 0
+        self.budget_clock = -1
+        self.per_cmd = 0
 
     # -- used memory -----------------------------------------------------------------------
     def used_memory(self) -> int:
@@ -137,7 +150,7 @@ class Evictor:
         now = time.monotonic()
         if now - tracker.calibrated_at >= 1.0 / self.state.config.hz:
             return tracker.calibrate(self.state, now)
-        return tracker.used_fast(self.state.keyspace)
+        return tracker.used_fast(self.state.keyspace, self.written)
 
     # -- performEvictions -------------------------------------------------------------------
     def perform(self) -> int:
@@ -147,9 +160,15 @@ class Evictor:
         maxmemory = config.maxmemory
         if not maxmemory or state.loading or state.pause_kind:  # isSafeToPerformEvictions
             return EVICT_OK
+        ks = state.keyspace
+        if self.budget > 0 and ks.lru_clock == self.budget_clock:
+            return EVICT_OK
         used = self.used_memory()
         if used <= maxmemory:
             result = EVICT_OK
+            self.budget = maxmemory - used
+            self.budget_clock = ks.lru_clock
+            self.per_cmd = int(self.tracker.per_key)
         elif config.maxmemory_policy == "noeviction":
             result = EVICT_FAIL
         else:
@@ -190,6 +209,7 @@ class Evictor:
 
     def _update_metrics(self, result: int) -> None:
         if result != EVICT_OK:
+            self.budget = 0
             if not self.exceeded_since:
                 self.exceeded_since = time.monotonic()
         elif self.exceeded_since:
@@ -295,14 +315,21 @@ def _score(entry: tuple[int, int, bytes]) -> int:
     return entry[0]
 
 
-def oom_check(client: "Client", spec: "CommandSpec") -> None:
+def oom_check(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
     """Before a command while ``maxmemory`` is set: evict, then apply Redis's OOM refusal.
 
     Raises the OOM error (or, for EXEC, EXECABORT with the OOM text after
     discarding the transaction) when the memory could not be brought under
     the limit and the command may not run.
     """
-    evictor: Evictor = client.server.extensions["eviction"]
+    server = client.server
+    evictor: Evictor = server.extensions["eviction"]
+    if spec.denyoom:
+        size = sum(map(len, argv))
+        evictor.written += size
+        evictor.budget -= size + evictor.per_cmd
+    if evictor.budget > 0 and server.keyspace.lru_clock == evictor.budget_clock:
+        return  # perform()'s cheap check, inlined: this runs before every command
     if evictor.perform() != EVICT_FAIL:
         return
     root = spec.parent.name if spec.parent else spec.name
@@ -334,6 +361,8 @@ def install(state: "ServerState") -> None:
     evictor = state.extensions["eviction"] = Evictor(state, tracker(state))
 
     def follow(name: str, value: Any) -> None:
+        if name == "maxmemory":
+            evictor.budget = 0  # measure again under the new limit
         if name == "maxmemory" and value:
             evictor.tracker.calibrated_at = 0.0
             if evictor.used_memory() > value:

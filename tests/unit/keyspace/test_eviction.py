@@ -275,5 +275,17 @@ def test_oom_inside_multi_and_at_exec() -> None:
 def test_oom_check_is_silent_under_the_limit() -> None:
     h = Harness(maxmemory="100mb")
     c = h.connect()
-    oom_check(c, h.state.table.get(b"set"))
+    oom_check(c, h.state.table.get(b"set"), [b"SET", b"a", b"1"])
     assert h.run(c, "SET", "a", "1") == b"+OK\r\n"
+
+
+def test_large_writes_are_seen_before_the_next_sample() -> None:
+    h = _harness(maxmemory_policy="allkeys-random")
+    _fill(h, 2000)
+    tracker = h.state.extensions["memory"]
+    h.state.config.set("maxmemory", str(tracker.calibrate(h.state) + 200_000))
+    c = h.connect()
+    assert h.run(c, "PING") == b"+PONG\r\n"  # measured: 200 KB of headroom
+    assert h.run(c, "SET", "big", "x" * 300_000) == b"+OK\r\n"
+    h.run(c, "PING")  # same second, one change: only the bytes written tell
+    assert h.state.stats.evicted_keys > 0
