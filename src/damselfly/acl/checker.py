@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CommandError
 from ..commands.getkeys import has_keys
-from ..glob import glob_match
+from ..glob import compile_glob, glob_match
 from .keys import keys_with_perms
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,8 +42,10 @@ def noperm_command(spec: "CommandSpec") -> str:
 
 
 def _key_allowed(user: "User", key: bytes, perm: int) -> bool:
+    if not key:  # the compiled matcher never matches an empty text; stringmatch may ("*")
+        return any(allowed & perm == perm and glob_match(pattern, key) for pattern, allowed in user.keys)
     for pattern, allowed in user.keys:
-        if allowed & perm == perm and glob_match(pattern, key):
+        if allowed & perm == perm and compile_glob(pattern)(key):
             return True
     return False
 
@@ -79,6 +81,8 @@ def evaluate(user: "User", spec: "CommandSpec", argv: list[bytes]) -> tuple[str,
 
 
 def _evaluate_selector(user: "User", spec: "CommandSpec", argv: list[bytes]) -> tuple[str, int]:
+    if user.allkeys and user.allchannels and (user.allcommands or spec in user.allowed):
+        return OK, 0  # the common restricted user: only some commands removed
     if not user.allcommands and not spec.no_auth and spec not in user.allowed:
         allowed = user.firstargs.get(spec)
         idx = 2 if spec.parent is not None else 1

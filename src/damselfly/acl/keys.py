@@ -58,10 +58,13 @@ def _variable_perm(spec: "CommandSpec", argv: list[bytes]) -> int:
 
 def keys_with_perms(spec: "CommandSpec", argv: list[bytes]) -> list[tuple[int, int]]:
     """``(position, perm)`` for every key ``argv`` names (a key may appear more than once)."""
-    try:
-        positions = key_positions(spec, argv)
-    except KeysError:
-        return []
+    if spec.first_key > 0 and "movablekeys" not in spec.flags:
+        positions = spec.key_indexes(argv)  # the common case, without getkeys' table lookups
+    else:
+        try:
+            positions = key_positions(spec, argv)
+        except KeysError:
+            return []
     if not positions:
         return []
     specs = SPECS.get(spec.full_name)
