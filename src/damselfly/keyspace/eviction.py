@@ -18,9 +18,11 @@ next non-empty database in turn.
 
 A dict has no random access, so :class:`RandomKeys` samples from a list of
 the dict's keys taken earlier and rebuilt when an eighth of the picks found
-dead keys or the dict grew by an eighth: rebuilding costs about 25 ms per
-million keys and happens once per n/8 evictions at steady state, so it is
-amortised to a fraction of a microsecond per eviction.
+dead keys, the dict grew by an eighth, or the evictor deleted a sixteenth of
+the listed keys (at steady state as many new keys arrived, which the list
+cannot offer: with a looser bound ``*-random`` evicted old keys four times
+as often as new ones). Rebuilding costs 10-30 ms per million keys, once
+per n/16 evictions: a fraction of a microsecond per eviction.
 
 An eviction deletes through ``db.delete`` and signals ``db.changed(key,
 "evicted", EVICTED)``, so WATCH, client tracking and keyspace notifications
@@ -60,13 +62,16 @@ _perf = time.perf_counter
 class RandomKeys:
     """Random live keys of one dict, from a key list refreshed when too stale (see module doc)."""
 
-    __slots__ = ("_keys", "_of", "_dead", "_size")
+    __slots__ = ("_keys", "_of", "_dead", "_size", "removed")
 
     def __init__(self) -> None:
         self._keys: list[Any] = []
         self._of = 0
         self._dead = 0
         self._size = 0
+        # Keys the evictor deleted since the list was taken: at steady state as many new
+        # keys arrived that the list does not hold, and which could never be picked.
+        self.removed = 0
 
     def unlisted(self, d: dict) -> int:
         """About how many keys of ``d`` were added since the list was taken (the newest ones)."""
@@ -77,6 +82,7 @@ class RandomKeys:
         self._of = id(d)
         self._dead = 0
         self._size = len(keys)
+        self.removed = 0
         return keys
 
     def sample(self, d: dict, count: int) -> list[Any]:
@@ -85,7 +91,7 @@ class RandomKeys:
         if not n:
             return []
         keys = self._keys
-        if (self._of != id(d) or not keys or self._dead * 8 > len(keys)
+        if (self._of != id(d) or not keys or self._dead * 8 > len(keys) or self.removed * 16 > len(keys)
                 or n > self._size + (self._size >> 3) + 8):
             keys = self._rebuild(d)
         out = []
@@ -195,6 +201,9 @@ class Evictor:
             if value is None:
                 continue
             size = tracker.entry_size(key, value) + table_share
+            for sampler in (self.samplers.get((db.index, True)), self.samplers.get((db.index, False))):
+                if sampler is not None:
+                    sampler.removed += 1
             if db.delete(key):  # False when it had expired: gone all the same, but not evicted
                 stats.evicted_keys += 1
                 db.changed(key, "evicted", NotifyKind.EVICTED)
