@@ -260,3 +260,23 @@ def test_noperm_replies_and_acl_log(acl_pair: Pair) -> None:
     acl_pair.check("ACL", "LOG", "RESET")
     acl_pair.check("ACL", "LOG")
     acl_pair.check("INFO", "errorstats")
+
+
+@pytest.mark.parametrize("args", [
+    ("GET", "acl*"), ("SET", "aclfile", "/tmp/x"), ("SET", "acl-pubsub-default", "allchannels"),
+    ("GET", "acl-pubsub-default"), ("SET", "acl-pubsub-default", "bogus"), ("SET", "acllog-max-len", "-1"),
+    ("SET", "acllog-max-len", "5"), ("GET", "acllog-max-len"), ("GET", "requirepass"),
+])
+def test_acl_config_options(acl_pair: Pair, args: tuple[str, ...]) -> None:
+    acl_pair.check("CONFIG", *args, unordered=args[:2] == ("GET", "acl*"))  # CONFIG GET order is Redis's dict's
+
+
+def test_acl_pubsub_default_applies_to_new_users(acl_pair: Pair) -> None:
+    acl_pair.check("CONFIG", "SET", "acl-pubsub-default", "allchannels")
+    acl_pair.check("ACL", "SETUSER", "dt_ps", "on", "+@all")
+    acl_pair.check("ACL", "SETUSER", "dt_ps2", "reset")
+    acl_pair.check("ACL", "GETUSER", "dt_ps")
+    acl_pair.check("ACL", "GETUSER", "dt_ps2")
+    acl_pair.check("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    acl_pair.check("ACL", "SETUSER", "dt_ps", "reset")
+    acl_pair.check("ACL", "GETUSER", "dt_ps")
