@@ -241,7 +241,7 @@ def write_chart(samples: list[dict[str, Any]], path: Path, title: str) -> None:
     ax2.set_ylabel("keys")
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="lower right")
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="center left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
