@@ -280,3 +280,14 @@ def test_acl_pubsub_default_applies_to_new_users(acl_pair: Pair) -> None:
     acl_pair.check("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
     acl_pair.check("ACL", "SETUSER", "dt_ps", "reset")
     acl_pair.check("ACL", "GETUSER", "dt_ps")
+
+
+def test_names_and_patterns_that_are_not_utf8(acl_pair: Pair) -> None:
+    name = b"dt_\xff1"
+    acl_pair.check("ACL", "SETUSER", name, "on", "nopass", "+@all", b"~\xfea", b"&\xfd", b"(~\xfc)")
+    acl_pair.check("ACL", "GETUSER", name)
+    acl_pair.check("ACL", "LIST")
+    acl_pair.check("AUTH", name, "x")
+    acl_pair.check("ACL", "WHOAMI")
+    acl_pair.check("GET", "zz")
+    acl_pair.check("ACL", "DRYRUN", name, "get", b"\xfea")

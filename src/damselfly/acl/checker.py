@@ -122,7 +122,7 @@ def check_command(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> N
     else:
         obj = argv[pos]
         text = NOPERM_CHANNEL
-    acl.log_denial(client, reason, obj, user.name.encode())
+    acl.log_denial(client, reason, obj, user.name_bytes)
     raise CommandError(text)
 
 
@@ -144,7 +144,7 @@ def exec_denial(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> Com
     if reason == OK:
         return None
     obj = spec.full_name.encode() if reason == DENIED_CMD else argv[pos]
-    client.server.extensions["acl"].log_denial(client, reason, obj, user.name.encode())
+    client.server.extensions["acl"].log_denial(client, reason, obj, user.name_bytes)
     err = CommandError("NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
                        "EXEC call. This command is no longer allowed for the following reason: "
                        + _EXEC_REASONS[reason])

@@ -82,7 +82,7 @@ class Acl:
         if user is not None and user.check_password(password):
             client.authenticated = True
             client.acl_user = user
-            client.user = user.name
+            client.user = user.name_bytes.decode("utf-8", "replace")  # CLIENT LIST text
             return True
         self.log_denial(client, "auth", command, username)
         return False

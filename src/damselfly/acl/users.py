@@ -197,6 +197,11 @@ class User:
         self.unrestricted = False
         self.selectors: list["User"] = []  # Redis 7 selectors beyond the root one
 
+    @property
+    def name_bytes(self) -> bytes:
+        """The name as given (names are bytes in Redis; ``name`` keeps them with surrogateescape)."""
+        return self.name.encode("utf-8", "surrogateescape")
+
     # -- copying ---------------------------------------------------------------------
 
     def copy(self, name: str | None = None) -> "User":

@@ -71,6 +71,11 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _raw(text: str) -> bytes:
+    """Descriptions hold patterns and names as given, possibly not UTF-8 (kept by surrogateescape)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 @group.subcommand("acl", "help", 2, "loading stale", acl="slow", since="6.0.0")
 def acl_help(client: "Client", argv: list[bytes]) -> Any:
     """Show helpful text about the different subcommands."""
@@ -104,10 +109,10 @@ def acl_getuser(client: "Client", argv: list[bytes]) -> Any:
     return {
         "flags": SetReply(user.flags()),
         "passwords": [p.encode() for p in user.passwords],
-        "commands": user.describe_commands(acl.index),
-        "keys": user.keys_description(),
-        "channels": user.channels_description(),
-        "selectors": [sel.selector_reply(acl.index) for sel in user.selectors],
+        "commands": _raw(user.describe_commands(acl.index)),
+        "keys": _raw(user.keys_description()),
+        "channels": _raw(user.channels_description()),
+        "selectors": [{k: _raw(v) for k, v in sel.selector_reply(acl.index).items()} for sel in user.selectors],
     }
 
 
@@ -125,7 +130,7 @@ def acl_list(client: "Client", argv: list[bytes]) -> Any:
     """List the current ACL rules in ACL config file format."""
     acl = _acl(client)
     index = acl.index
-    return [f"user {acl.users[name].name} {acl.users[name].describe(index)}" for name in sorted(acl.users)]
+    return [_raw(f"user {acl.users[name].name} {acl.users[name].describe(index)}") for name in sorted(acl.users)]
 
 
 @group.subcommand("acl", "users", 2, _ADMIN, acl=_ADMIN_ACL, since="6.0.0")
@@ -137,7 +142,8 @@ def acl_users(client: "Client", argv: list[bytes]) -> Any:
 @group.subcommand("acl", "whoami", 2, "noscript loading stale", acl="slow", since="6.0.0")
 def acl_whoami(client: "Client", argv: list[bytes]) -> Any:
     """Return the name of the user associated to the current connection."""
-    return client.user.encode("utf-8", "surrogateescape")
+    user = client.acl_user
+    return user.name_bytes if user is not None else client.user.encode()
 
 
 @group.subcommand("acl", "cat", -2, "noscript loading stale", acl="slow", since="6.0.0")
