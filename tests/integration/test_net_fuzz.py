@@ -147,6 +147,7 @@ def test_hostile_connections_do_not_hurt_the_server_or_a_good_client(start_serve
         checked += 1
     for t in threads:
         t.join()
+    print(f"net fuzz seed {SEED}: {counts}, {checked} good pipelines checked")
     assert counts["payloads"] == WORKERS * ROUNDS or SECONDS
     assert counts["connect_errors"] == 0
     assert loop_errors == [], f"seed {SEED}: {loop_errors[:3]}"
