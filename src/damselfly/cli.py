@@ -68,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, OSError) as exc:
         sys.stderr.write(f"\n*** FATAL CONFIG FILE ERROR ***\n{exc}\n")
         return 1
+    from .acl.registry import AclStartupError
     from .app import run
     try:
         return run(config)
-    except OSError as exc:
+    except (OSError, AclStartupError) as exc:
         sys.stderr.write(f"damselfly: {exc}\n")
         return 1
     except KeyboardInterrupt:

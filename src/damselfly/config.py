@@ -312,6 +312,7 @@ class Config:
         self.values: dict[str, Any] = {}
         self.listeners: list[Callable[[str, Any], None]] = []
         self.file = ""  # absolute path of the config file read at startup (CONFIG REWRITE, INFO)
+        self.acl_users: list[str] = []  # "user NAME rules..." lines, loaded by acl/registry.py at startup
         for opt in OPTIONS.values():
             self._store(opt.name, opt.parse(opt.default))
         for name, text in (overrides or {}).items():
@@ -383,6 +384,9 @@ def load_config(path: str | None, overrides: list[tuple[str, str]]) -> Config:
     save_seen = False
     for name, value in pairs:
         canon = canonical(name)
+        if canon == "user":  # ACL users, as in redis.conf: not an option, kept for the ACL subsystem
+            cfg.acl_users.append(value)
+            continue
         if canon == "save" and save_seen and value.strip():
             # Several ``save`` lines add points, as in redis.conf.
             value = cfg.format("save") + " " + value

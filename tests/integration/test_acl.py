@@ -412,3 +412,55 @@ def test_selectors_grant_access_and_clearing_them_revokes_channels(srv) -> None:
     assert subscriber.is_closed()
     with pytest.raises(redis.exceptions.NoPermissionError):
         conn.set("b1", "v")
+
+
+# -- users in the config file ------------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_config_file_user_lines(tmp_path) -> None:
+    import subprocess
+    import sys
+    port = _free_port()
+    conf = tmp_path / "d.conf"
+    conf.write_text(f'port {port}\nsave ""\ndir {tmp_path}\nuser bob on >pw ~k* +get\n'
+                    "user default on >pw ~* &* +@all\n")
+    proc = subprocess.Popen([sys.executable, "-m", "damselfly", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(port=port, password="pw")
+        assert wait_until(lambda: _pings(client), tries=250)
+        assert client.execute_command("ACL", "LIST") == [
+            b"user bob on #" + hashlib_hex(b"pw") + b" ~k* resetchannels -@all +get",
+            b"user default on sanitize-payload #" + hashlib_hex(b"pw") + b" ~* &* +@all"]
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(port=port).ping()
+        client.shutdown(nosave=True)
+    finally:
+        proc.wait(timeout=10)
+    for text, message in [
+        ("user bob on >pw ~k* +nosuch\n",
+         "Error loading ACL rule '+nosuch' for the user named 'bob': Unknown command or category name in ACL"),
+    ]:  # the other startup errors: tests/unit/acl/test_registry.py
+        conf.write_text(f"port {port}\n" + text)
+        done = subprocess.run([sys.executable, "-m", "damselfly", str(conf)], capture_output=True, text=True,
+                              timeout=30)
+        assert done.returncode == 1
+        assert message in done.stderr
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def hashlib_hex(password: bytes) -> bytes:
+    import hashlib
+    return hashlib.sha256(password).hexdigest().encode()

@@ -28,6 +28,10 @@ class AclFileError(Exception):
     """ACL LOAD (or startup) found errors; the message is Redis's, without the ERR prefix."""
 
 
+class AclStartupError(RuntimeError):
+    """The ACL configuration stops startup, as Redis exits on it (the message is Redis's log line)."""
+
+
 class Acl:
     """Users, the default user, the ACL log."""
 
@@ -230,15 +234,55 @@ def _close(current: "Client | None", other: "Client") -> None:
         other.outbox.close("acl")
 
 
+def load_configured_users(acl: Acl, lines: list[str]) -> None:
+    """``user NAME rules...`` lines of the config file (Redis's ``ACLLoadConfiguredUsers``).
+
+    A line for ``default`` resets the default user first. Any error stops
+    startup, with Redis's texts.
+    """
+    seen: set[bytes] = set()
+    index = acl.index
+    for line in lines:
+        words = line.encode("utf-8", "surrogateescape").split(b" ")
+        name = words[0]
+        shown = name.decode("utf-8", "replace")
+        if name in seen:
+            raise AclStartupError(f"Error in user declaration '{shown}': Duplicate user found. A user can only "
+                                  "be defined once in config files")
+        seen.add(name)
+        rules = merge_selector_args(words[1:])
+        if isinstance(rules, int):
+            raise AclStartupError(f"Error in user declaration '{shown}': Unmatched parenthesis in selector "
+                                  "definition")
+        if name == b"default":
+            user = acl.default
+            user.apply(b"reset", index, acl.pubsub_default_all)
+        else:
+            user = acl.users.setdefault(name, acl.new_user(name.decode("utf-8", "surrogateescape")))
+        for rule in rules:
+            try:
+                user.apply(rule, index, acl.pubsub_default_all)
+            except AclRuleError as err:
+                raise AclStartupError(f"Error loading ACL rule '{rule.decode('utf-8', 'replace')}' for the user "
+                                      f"named '{shown}': {err}") from None
+
+
 def install(state: "ServerState") -> None:
-    """Create the ACL state, apply ``requirepass`` and load ``aclfile`` as Redis does at startup."""
+    """Create the ACL state, apply ``requirepass``, then load the config file's users or ``aclfile``."""
     acl = Acl(state)
     state.extensions["acl"] = acl
     if state.config.requirepass:
         acl.set_requirepass(state.config.requirepass)
     state.config.listeners.append(acl.on_config)
+    users = getattr(state.config, "acl_users", [])
+    if users and state.config.aclfile:
+        raise AclStartupError(
+            "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is "
+            "invalid. This setup is very likely to lead to configuration errors and security holes, please "
+            "define either an ACL file or declare users directly in your redis.conf, but not both.")
+    load_configured_users(acl, users)
     if state.config.aclfile:
         try:
             acl.load_file()
         except AclFileError as exc:
-            raise RuntimeError(f"Aborting startup because of ACL errors: {exc}") from None
+            raise AclStartupError(f"Aborting Redis startup because of ACL errors: {exc}") from None
