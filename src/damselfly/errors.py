@@ -71,14 +71,15 @@ def at_least_one_key(command: str) -> str:
 
 
 def unknown_command(name: bytes, args: list[bytes]) -> str:
-    """Redis quotes the first arguments, each cut to 128 bytes, total cut near 128."""
-    shown = ""
+    """Redis's ``'%.*s' `` loop: arguments (C strings) while the text is under 128 bytes,
+    each cut to what is left of the 128; bytes are kept raw (see ``_clip``)."""
+    shown = b""
     for arg in args:
         if len(shown) >= 128:
             break
-        part = arg[:128].decode("utf-8", "replace")
-        shown += f"'{part}' "
-    return f"ERR unknown command '{_clip(name)}', with args beginning with: {shown}"
+        shown += b"'" + arg.split(b"\x00", 1)[0][:128 - len(shown)] + b"' "
+    return (f"ERR unknown command '{_clip(name)}', with args beginning with: "
+            f"{shown.decode('utf-8', 'surrogateescape')}")
 
 
 def unknown_subcommand(sub: bytes, command: str) -> str:
@@ -118,7 +119,13 @@ PROTO_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
 
 
 def proto_expected_dollar(got: int) -> str:
-    return f"ERR Protocol error: expected '$', got '{chr(got)}'"
+    """Redis's ``got '%c'``: the raw byte, CR and LF shown as spaces (addReplyErrorFormat).
+
+    A byte above 0x7f is kept as its surrogateescape character, so encoding the
+    text with ``surrogateescape`` sends the byte itself, as Redis does.
+    """
+    char = " " if got in (10, 13) else chr(got) if got < 128 else chr(0xDC00 + got)
+    return f"ERR Protocol error: expected '$', got '{char}'"
 
 
 # Connection and server state

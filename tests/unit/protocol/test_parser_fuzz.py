@@ -49,7 +49,10 @@ REDIS_PROTOCOL_ERRORS = frozenset({
     "ERR Protocol error: too big bulk count string",
     "ERR Protocol error: too big inline request",
     "ERR Protocol error: unbalanced quotes in request",
-} | {"ERR Protocol error: expected '$', got '%s'" % chr(c) for c in range(256) if c != 36})
+} | {"ERR Protocol error: expected '$', got '%s'" % chr(c) for c in range(128) if c not in b"$\r\n"}
+  | {"ERR Protocol error: expected '$', got ' '"}  # CR and LF are shown as spaces, as Redis does
+  | {"ERR Protocol error: expected '$', got '%s'" % bytes([c]).decode("utf-8", "surrogateescape")
+     for c in range(128, 256)})  # a high byte is sent raw: its surrogateescape form
 
 #: Peak traced allocation allowed while parsing n bytes: MEMORY_FACTOR * n + MEMORY_SLACK.
 #: The worst case is an inline request of two-byte words ("ab ab ab ..."): each 3 input
