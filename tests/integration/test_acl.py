@@ -464,3 +464,16 @@ def _pings(client: redis.Redis) -> bool:
 def hashlib_hex(password: bytes) -> bytes:
     import hashlib
     return hashlib.sha256(password).hexdigest().encode()
+
+
+def test_noauth_and_noperm_count_as_rejected_calls(start_server) -> None:
+    srv = start_server(requirepass="pw")
+    client = redis.Redis(host=srv.host, port=srv.port, password="pw")
+    client.execute_command("ACL", "SETUSER", "rj", "on", ">pw", "+set", "~*")
+    conn = RawConnection(srv.host, srv.port)
+    assert conn.command("GET", "x").startswith(b"-NOAUTH")
+    conn.command("AUTH", "rj", "pw")
+    assert conn.command("GET", "x").startswith(b"-NOPERM")
+    stats = client.info("commandstats")["cmdstat_get"]
+    assert (stats["calls"], stats["rejected_calls"], stats["failed_calls"]) == (0, 2, 0)
+    conn.close()

@@ -113,6 +113,7 @@ def check_command(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> N
     if reason == OK:
         return
     acl = client.server.extensions["acl"]
+    spec.rejected_calls += 1  # INFO commandstats, as Redis's rejectCommand
     if reason == DENIED_CMD:
         obj = spec.full_name.encode()
         text = noperm_command(spec)

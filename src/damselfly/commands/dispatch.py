@@ -98,6 +98,7 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         else:
             client.last_cmd = spec.name
         if not client.authenticated and not spec.no_auth:
+            spec.rejected_calls += 1  # Redis's rejectCommand counts it in INFO commandstats
             raise CommandError(errors.NOAUTH)
         user = client.acl_user
         if user is not None and not user.unrestricted:  # the default user stops here
