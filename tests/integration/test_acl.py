@@ -477,3 +477,23 @@ def test_noauth_and_noperm_count_as_rejected_calls(start_server) -> None:
     stats = client.info("commandstats")["cmdstat_get"]
     assert (stats["calls"], stats["rejected_calls"], stats["failed_calls"]) == (0, 2, 0)
     conn.close()
+
+
+def test_monitor_hides_credentials_and_acl_setuser(srv) -> None:
+    monitor = RawConnection(srv.host, srv.port)
+    assert monitor.command("MONITOR") == b"+OK\r\n"
+    other = redis.Redis(host=srv.host, port=srv.port)
+    other.execute_command("ACL", "SETUSER", "mon", "on", ">hunter2", "+@all", "~*")
+    other.execute_command("AUTH", "mon", "hunter2")
+    other.execute_command("HELLO", "2", "AUTH", "mon", "hunter2")
+    other.execute_command("ECHO", "done")
+    seen = b""
+    for _ in range(50):
+        seen += monitor.read_all(wait=0.05)
+        if b'"done"' in seen:
+            break
+    seen = seen.lower()  # MONITOR shows names as typed
+    assert b'"auth" "(redacted)" "(redacted)"' in seen
+    assert b'"hello" "2" "auth" "(redacted)" "(redacted)"' in seen
+    assert b"hunter2" not in seen and b"setuser" not in seen.lower()
+    monitor.close()
