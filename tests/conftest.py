@@ -26,20 +26,29 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
+def server(dump_dir: str) -> Iterator[Server]:
     """One damselfly server for the session (tests flush it before use)."""
-    srv = Server(port=0)
+    srv = Server(port=0, dir=dump_dir)
     srv.start()
     yield srv
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def dump_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where fixture servers keep dump.rdb: servers load ``dir/dbfilename`` at start-up,
+    so a dump left in the working directory must not leak into tests."""
+    return str(tmp_path_factory.mktemp("dumps"))
+
+
 @pytest.fixture
-def start_server() -> Iterator[Callable[..., Server]]:
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
     """Factory for a dedicated server with config overrides; stopped after the test."""
     started: list[Server] = []
 
     def start(**options: Any) -> Server:
+        if "dir" not in options:  # a dump of its own, not the working directory's
+            options["dir"] = str(tmp_path_factory.mktemp("server"))
         srv = Server(port=0, **options)
         srv.start()
         started.append(srv)

@@ -5,7 +5,9 @@ connections; options take config names with ``_`` or ``-``
 (``Server(save="", notify_keyspace_events="KEA")``). ``mode="process"`` runs
 ``python -m damselfly`` as a child process instead (isolation, or clients in
 other languages that should not share the GIL). ``serve()`` is the async form
-for code that already runs an event loop.
+for code that already runs an event loop. Every mode loads ``dir/dbfilename``
+at start-up when it exists, as the CLI does (``dir`` defaults to the current
+directory, as Redis's).
 """
 from __future__ import annotations
 
@@ -94,6 +96,7 @@ class Server:
             self.state = build_state(self.config)
             self._listener = Listener(self.state)
             await self._listener.start()
+            await _load_dump(self.state, self._listener)
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
             self._ready.set()
@@ -168,6 +171,19 @@ class Server:
         self.stop()
 
 
+async def _load_dump(state: ServerState, listener: Listener) -> None:
+    """Load ``dir/dbfilename`` as the CLI does; a dump that cannot be read stops the start.
+
+    The listener is closed first, so a failed start leaves no port bound.
+    """
+    from .app import load_dump_at_startup
+    if not load_dump_at_startup(state, listener):
+        await listener.stop()
+        persistence = state.extensions.get("persistence")
+        path = getattr(persistence, "path", "the dump")
+        raise RuntimeError(f"damselfly could not load the DB from {path} (see the 'damselfly' log)")
+
+
 class RunningServer:
     """What ``serve()`` yields: where the server listens, and its state."""
 
@@ -189,6 +205,7 @@ async def serve(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Async
     state = build_state(_config(host, port, options))
     listener = Listener(state)
     await listener.start()
+    await _load_dump(state, listener)
     try:
         yield RunningServer(host, listener)
     finally:

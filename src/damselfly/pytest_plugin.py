@@ -54,9 +54,17 @@ def _server_options(config: pytest.Config) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def damselfly_server(pytestconfig: pytest.Config) -> Iterator[Server]:
-    """One server for the whole session, stopped at the end."""
-    server = Server(port=0, **_server_options(pytestconfig))
+def damselfly_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the whole session, stopped at the end.
+
+    Its ``dir`` is a temporary directory unless configured: a server loads
+    ``dir/dbfilename`` at start-up, and a dump.rdb in the working directory
+    must not leak into (or break) the tests.
+    """
+    options = _server_options(pytestconfig)
+    if "dir" not in options:
+        options["dir"] = str(tmp_path_factory.mktemp("damselfly"))
+    server = Server(port=0, **options)
     server.start()
     yield server
     server.stop()

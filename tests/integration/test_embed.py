@@ -79,3 +79,36 @@ async def test_serve_on_running_loop() -> None:
         await client.set("a", "1")
         assert await client.get("a") == b"1"
         await client.aclose()
+
+
+def test_thread_server_loads_the_dump_at_start(tmp_path) -> None:
+    with damselfly.Server(dir=str(tmp_path), dbfilename="embed.rdb") as first:
+        client = redis.Redis(port=first.port)
+        client.set("k", "v")
+        client.rpush("l", "a", "b")
+        assert client.save() is True
+        client.close()
+    with damselfly.Server(dir=str(tmp_path), dbfilename="embed.rdb") as second:
+        client = redis.Redis(port=second.port)
+        assert client.get("k") == b"v" and client.lrange("l", 0, -1) == [b"a", b"b"]
+        assert client.info("persistence")["rdb_changes_since_last_save"] == 0
+        client.close()
+
+
+def test_thread_server_refuses_to_start_on_a_bad_dump(tmp_path) -> None:
+    (tmp_path / "dump.rdb").write_bytes(b"REDIS0009 not a dump")
+    server = damselfly.Server(dir=str(tmp_path))
+    with pytest.raises(RuntimeError, match="could not load the DB from"):
+        server.start()
+
+
+async def test_serve_loads_the_dump(tmp_path) -> None:
+    with damselfly.Server(dir=str(tmp_path)) as first:
+        client = redis.Redis(port=first.port)
+        client.set("k", "v")
+        client.save()
+        client.close()
+    async with damselfly.serve(dir=str(tmp_path)) as running:
+        client = aredis.Redis(port=running.port)
+        assert await client.get("k") == b"v"
+        await client.aclose()
