@@ -71,6 +71,21 @@ def test_local_client_is_served(server):
     conn.close()
 
 
+def test_ipv6_loopback_is_local(start_server):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        srv = start_server(bind="127.0.0.1 ::1")
+    except OSError:
+        pytest.skip("::1 is not available here")
+    conn = RawConnection.__new__(RawConnection)
+    conn.sock = socket.create_connection(("::1", srv.port), timeout=5)
+    conn.buf = b""
+    assert conn.command("PING") == b"+PONG\r\n"
+    assert b"addr=[::1]:" in conn.command("CLIENT", "INFO")
+    conn.close()
+
+
 def test_denied_client_never_appears_in_client_list(server):
     conn = connect_from(NON_LOCAL, server.port)
     read_until_closed(conn)
