@@ -29,6 +29,7 @@ class Stats:
         "client_output_buffer_limit_disconnections", "client_query_buffer_limit_disconnections",
         "dispatch_queue_bytes", "dispatch_queue_peak_bytes", "control_batches", "control_messages",
         "evicted_keys", "unexpected_error_replies", "ops_samples", "_last_ops", "_last_ops_time",
+        "eviction_exceeded_total", "eviction_exceeded_since",
     )
 
     def __init__(self) -> None:
@@ -55,6 +56,10 @@ class Stats:
         self.control_batches = 0
         self.control_messages = 0
         self.evicted_keys = 0
+        # Time over maxmemory (keyspace/eviction.py): seconds in finished periods, and the
+        # monotonic start of the current one (0.0 when under the limit).
+        self.eviction_exceeded_total = 0.0
+        self.eviction_exceeded_since = 0.0
         self.unexpected_error_replies = 0
 
     def sample_ops(self) -> None:

@@ -86,10 +86,13 @@ class RandomKeys:
         return keys
 
     def sample(self, d: dict, count: int) -> list[Any]:
-        """Up to ``count`` random keys present in ``d`` now (repeats possible, as Redis's)."""
+        """Up to ``count`` random keys present in ``d`` now (repeats possible, as Redis's);
+        never more than ``d`` holds, as ``dictGetSomeKeys`` (maxmemory-samples may be huge)."""
         n = len(d)
         if not n:
             return []
+        if count > n:
+            count = n
         keys = self._keys
         if (self._of != id(d) or not keys or self._dead * 8 > len(keys) or self.removed * 16 > len(keys)
                 or n > self._size + (self._size >> 3) + 8):
@@ -126,8 +129,8 @@ def time_limit_us(tenacity: int) -> float:
 class Evictor:
     """Eviction state of one server (``state.extensions["eviction"]``)."""
 
-    __slots__ = ("state", "tracker", "pool", "samplers", "next_db", "exceeded_since",
-                 "exceeded_total", "_scheduled", "written", "budget", "budget_clock", "per_cmd")
+    __slots__ = ("state", "tracker", "pool", "samplers", "next_db", "_scheduled", "written",
+                 "budget", "budget_clock", "per_cmd")
 
     def __init__(self, state: "ServerState", tracker: "MemoryTracker") -> None:
         self.state = state
@@ -136,8 +139,6 @@ class Evictor:
         self.pool: list[tuple[int, int, bytes]] = []
         self.samplers: dict[tuple[int, bool], RandomKeys] = {}
         self.next_db = 0
-        self.exceeded_since = 0.0  # monotonic start of the current over-the-limit period, 0 if none
-        self.exceeded_total = 0.0  # seconds spent over the limit in finished periods
         self._scheduled = False
         # Argument bytes of all denyoom commands so far: data cannot grow much faster than
         # it arrives, so a burst of large values shows before the next sample (used_fast).
@@ -217,13 +218,15 @@ class Evictor:
         return EVICT_RUNNING if self._scheduled else EVICT_OK
 
     def _update_metrics(self, result: int) -> None:
+        """Redis's ``update_metrics``: the time spent over the limit (CONFIG RESETSTAT clears it)."""
+        stats = self.state.stats
         if result != EVICT_OK:
             self.budget = 0
-            if not self.exceeded_since:
-                self.exceeded_since = time.monotonic()
-        elif self.exceeded_since:
-            self.exceeded_total += time.monotonic() - self.exceeded_since
-            self.exceeded_since = 0.0
+            if not stats.eviction_exceeded_since:
+                stats.eviction_exceeded_since = time.monotonic()
+        elif stats.eviction_exceeded_since:
+            stats.eviction_exceeded_total += time.monotonic() - stats.eviction_exceeded_since
+            stats.eviction_exceeded_since = 0.0
 
     def _schedule(self) -> None:
         """Redis's ``evictionTimeProc``: keep evicting in later loop turns while over the limit."""
@@ -310,14 +313,10 @@ class Evictor:
     # -- INFO ----------------------------------------------------------------------------------
     def exceeded_ms(self) -> tuple[int, int]:
         """(total_eviction_exceeded_time, current_eviction_exceeded_time) in milliseconds."""
-        current = time.monotonic() - self.exceeded_since if self.exceeded_since else 0.0
-        return int((self.exceeded_total + current) * 1000), int(current * 1000)
-
-    def reset_stats(self) -> None:
-        """CONFIG RESETSTAT: the finished periods are forgotten, a running one restarts now."""
-        self.exceeded_total = 0.0
-        if self.exceeded_since:
-            self.exceeded_since = time.monotonic()
+        stats = self.state.stats
+        since = stats.eviction_exceeded_since
+        current = time.monotonic() - since if since else 0.0
+        return int((stats.eviction_exceeded_total + current) * 1000), int(current * 1000)
 
 
 def _score(entry: tuple[int, int, bytes]) -> int:

@@ -116,6 +116,7 @@ def test_random_keys_returns_live_keys_and_sees_new_ones() -> None:
         seen.update(sampler.sample(d, 5))
     assert seen & set(range(5000, 6000))  # the list was rebuilt when the dict grew
     assert sampler.sample({}, 5) == []
+    assert len(sampler.sample({1: None, 2: None}, 2**31 - 1)) == 2  # maxmemory-samples is unbounded
 
 
 # -- policies ------------------------------------------------------------------------------
@@ -289,3 +290,20 @@ def test_large_writes_are_seen_before_the_next_sample() -> None:
     assert h.run(c, "SET", "big", "x" * 300_000) == b"+OK\r\n"
     h.run(c, "PING")  # same second, one change: only the bytes written tell
     assert h.state.stats.evicted_keys > 0
+
+
+def test_time_over_the_limit_is_kept_in_stats_and_reset() -> None:
+    h = Harness(maxmemory="1")
+    c = h.connect()
+    assert h.run(c, "SET", "a", "1") == OOM
+    stats = h.state.stats
+    assert stats.eviction_exceeded_since > 0  # a period over the limit is open
+    h.state.config.set("maxmemory", "0")
+    h.run(c, "CONFIG", "RESETSTAT")
+    assert stats.eviction_exceeded_since == 0 and stats.eviction_exceeded_total == 0
+    h.state.config.set("maxmemory", "100mb")
+    h.state.config.set("maxmemory", "1")
+    h.run(c, "SET", "a", "1")
+    h.state.config.set("maxmemory", "100mb")
+    h.run(c, "SET", "a", "1")  # back under: the period closes into the total
+    assert stats.eviction_exceeded_since == 0 and stats.eviction_exceeded_total > 0
