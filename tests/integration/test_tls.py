@@ -319,6 +319,69 @@ def test_config_set_tls_port_in_use_keeps_the_old_listener(start_server, certs):
     assert tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
 
 
+def test_config_set_bind_moves_the_tls_listener_too(start_server, certs):
+    """Redis's changeBindAddr rebinds the TLS port with the plain one."""
+    srv = start_server(**tls_options(certs))
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    try:
+        admin.config_set("bind", "127.0.0.1 ::1")
+    except redis.ResponseError:
+        pytest.skip("::1 is not available here")
+    port = srv.config.tls_port
+    ctx = client_context(certs)
+    ctx.check_hostname = False  # the test certificate names 127.0.0.1 and localhost
+    with socket.create_connection(("::1", port), timeout=5) as raw, ctx.wrap_socket(raw) as sock:
+        sock.sendall(b"PING\r\n")
+        assert sock.recv(100) == b"+PONG\r\n"
+    assert tls_ping(port, client_context(certs)) == b"+PONG\r\n"
+
+
+def test_config_set_bind_refused_by_the_tls_port_changes_nothing(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    try:
+        busy = socket.socket(socket.AF_INET6)
+        busy.bind(("::1", srv.config.tls_port))
+    except OSError:
+        pytest.skip("::1 is not available here")
+    busy.listen(1)
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    with pytest.raises(redis.ResponseError) as info:
+        admin.config_set("bind", "127.0.0.1 ::1")
+    busy.close()
+    assert str(info.value) == _set_error("bind", "Failed to bind to specified addresses.")
+    assert admin.config_get("bind")["bind"] == "127.0.0.1"
+    assert _eventually(lambda: _refused_at("::1", srv.port))  # the plain listener went back too
+    assert admin.ping() and tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
+
+
+def test_config_set_bind_refused_by_the_plain_port_reverts_tls(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    try:
+        busy = socket.socket(socket.AF_INET6)
+        busy.bind(("::1", srv.port))
+    except OSError:
+        pytest.skip("::1 is not available here")
+    busy.listen(1)
+    admin = redis.Redis(port=srv.port, decode_responses=True)
+    with pytest.raises(redis.ResponseError) as info:
+        admin.config_set("bind", "127.0.0.1 ::1")
+    busy.close()
+    assert str(info.value) == _set_error("bind", "Failed to bind to specified addresses.")
+    assert _eventually(lambda: _refused_at("::1", srv.config.tls_port))
+    tls = srv._listener.tls
+    assert _eventually(lambda: all(task.done() for task in tls._tasks))
+    assert len(tls.servers) == len(tls.socks) == 1
+    assert tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
+
+
+def _refused_at(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
 def test_turning_tls_on_at_runtime_checks_the_configuration(start_server, certs):
     srv = start_server()
     admin = redis.Redis(port=srv.port, decode_responses=True)

@@ -162,15 +162,19 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
         for option in done:
             config.set(option, old[option])
         raise _set_error(option, str(exc)) from None
-    failed = _apply_listen_addresses(client, [option for option in done if config.format(option) != old[option]])
+    # TLS first: its listeners are bound at once, while the plain ones start on a later loop
+    # turn and cannot be taken back within this call; a plain failure then reverts TLS.
+    changed = [option for option in done if config.format(option) != old[option]]
+    failed, reason = _apply_tls(client, changed)
+    tls_applied = not failed
+    if not failed:
+        failed = _apply_listen_addresses(client, changed)
+        reason = _REBIND_ERRORS.get(failed, "")
     if failed:
         for option in done:
             config.set(option, old[option])
-        raise _set_error(failed, _REBIND_ERRORS[failed])
-    failed, reason = _apply_tls(client, [option for option in done if config.format(option) != old[option]])
-    if failed:
-        for option in done:
-            config.set(option, old[option])
+        if tls_applied:
+            _apply_tls(client, changed)
         raise _set_error(failed, reason)
     return OK
 

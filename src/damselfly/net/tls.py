@@ -123,14 +123,18 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
 
 
-def bind_sockets(bind: str, port: int, backlog: int) -> list[socket.socket]:
+def bind_sockets(bind: str, port: int, backlog: int,
+                 reuse: list[socket.socket] | None = None) -> list[socket.socket]:
     """Listening sockets on ``port`` at every ``bind`` address ('-' = may be unavailable).
 
     Bound here rather than by ``create_server`` so that a context reload can
     start servers on duplicates of the same sockets: no moment without a
-    listener, no rebinding. Raises OSError (Redis's wording) when a required
-    address cannot be bound; nothing is left open then.
+    listener, no rebinding. A socket of ``reuse`` already listening on a
+    wanted address is kept (a second one could not bind it). Raises OSError
+    (Redis's wording) when a required address cannot be bound; the sockets
+    made by this call are closed then.
     """
+    bound = {sock.getsockname()[:2]: sock for sock in reuse or ()}
     socks: list[socket.socket] = []
     try:
         for raw in bind.split() or ["127.0.0.1"]:
@@ -141,7 +145,7 @@ def bind_sockets(bind: str, port: int, backlog: int) -> list[socket.socket]:
             try:
                 for fam, kind, proto, _, addr in socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0,
                                                                     socket.AI_PASSIVE):
-                    socks.append(_listen(fam, kind, proto, addr, backlog))
+                    socks.append(bound[addr[:2]] if addr[:2] in bound else _listen(fam, kind, proto, addr, backlog))
             except OSError as exc:
                 if optional:
                     continue
@@ -149,7 +153,8 @@ def bind_sockets(bind: str, port: int, backlog: int) -> list[socket.socket]:
                               f"{exc.strerror or exc}") from None
     except OSError:
         for sock in socks:
-            sock.close()
+            if sock not in bound.values():
+                sock.close()
         raise
     if not socks:
         raise OSError(f"Could not create server TLS listening socket on port {port}: no address")
@@ -216,7 +221,7 @@ class TLSListeners:
         socks = self.socks
         if not socks or (config.bind, config.tls_port) != self.where:
             try:
-                socks = bind_sockets(config.bind, config.tls_port, config.tcp_backlog)
+                socks = bind_sockets(config.bind, config.tls_port, config.tcp_backlog, self.socks)
             except OSError as exc:
                 log.warning("%s", exc)
                 return "listen"
