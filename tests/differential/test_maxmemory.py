@@ -153,3 +153,28 @@ def test_info_fields_present_in_redis_order(pair: Pair) -> None:
     assert [n for n in ours_names if n in STATS_FIELDS] == list(STATS_FIELDS)
     i = ours_names.index("evicted_keys")
     assert ours_names[i:i + 4] == theirs_names[theirs_names.index("evicted_keys"):][:4]
+
+
+def test_eviction_event_and_count(server, redis_server, pair: Pair, admin: Pair) -> None:
+    """Lowering maxmemory below the data evicts at once (Redis's eviction time proc): the same
+    ``evicted`` event frames and evicted_keys on both."""
+    subs = Pair(RawConnection(server.host, server.port), RawConnection(redis_server.host, redis_server.port))
+    admin.check("CONFIG", "SET", "notify-keyspace-events", "Ee")
+    admin.check("CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+    try:
+        subs.check("SUBSCRIBE", "__keyevent@0__:evicted")
+        pair.check("SET", "only", "1")
+        admin.check("CONFIG", "RESETSTAT")
+        admin.check("CONFIG", "SET", "maxmemory", "1")
+        ours, theirs = subs.ours.read_reply(), subs.theirs.read_reply()
+        assert ours == theirs == b"*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:evicted\r\n$4\r\nonly\r\n"
+        pair.check("DBSIZE")
+        ours, theirs = pair.both("INFO", "stats")
+        assert _stat_lines(ours, "evicted_keys") == _stat_lines(theirs, "evicted_keys") == [b"evicted_keys:1"]
+        pair.check("SET", "next", "1")  # nothing left to evict: OOM
+    finally:
+        admin.check("CONFIG", "SET", "maxmemory", "0")
+        admin.check("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        admin.check("CONFIG", "SET", "notify-keyspace-events", "")
+        subs.ours.close()
+        subs.theirs.close()
