@@ -366,7 +366,12 @@ def _check_length(client: "Client", total: int) -> None:
 @group.command("append", 3, "write denyoom fast", keys=(1, 1, 1), acl="write string fast",
                since="2.0.0")
 def append(client: "Client", argv: list[bytes]) -> Any:
-    """Append a value to a key."""
+    """Append a value to a key.
+
+    Copies the value (strings stay ``bytes``): a loop of appends is
+    quadratic. Why there is no in-place ``bytearray``, with measurements:
+    docs/design.md, Keyspace.
+    """
     db = client.db
     key, tail = argv[1], argv[2]
     value = db.lookup(key)
