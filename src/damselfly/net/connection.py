@@ -83,7 +83,7 @@ class Connection(asyncio.Protocol):
         "state", "loop", "transport", "client", "parser", "queue", "_queued", "_reported",
         "_obuf_budget", "_tail_run", "_tail_credit", "_drain_scheduled",
         "closing", "_out", "_post", "_pending", "_soft_since", "batch_mode", "_read_paused",
-        "_write_paused", "_owner",
+        "_write_paused", "_owner", "_held_bytes",
     )
 
     def __init__(self, state: "ServerState", loop: asyncio.AbstractEventLoop, owner: Any = None) -> None:
@@ -108,6 +108,7 @@ class Connection(asyncio.Protocol):
         self._read_paused = False
         self._write_paused = False
         self._owner = owner
+        self._held_bytes = 0               # input read while commands wait behind a blocked one
 
     # -- lifecycle -----------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -247,7 +248,14 @@ class Connection(asyncio.Protocol):
             self.abort()
             return
         if self._pending or client.blocked is not None:
+            # Held behind a blocked command: still input, so the query buffer limit applies
+            # (bytes read since the held queue was last empty; Redis keeps them in querybuf).
+            held = self._held_bytes = (self._held_bytes if self._pending else 0) + len(data)
             self._pending.extend(commands)
+            if held > state.config.client_query_buffer_limit:
+                stats.client_query_buffer_limit_disconnections += 1
+                self.abort()
+                return
             if parser.error is not None:
                 self._protocol_error(parser.error)
             return

@@ -177,3 +177,35 @@ def test_a_reading_client_under_the_normal_limit_is_kept() -> None:
         transport.drain()
         loop.run()
     assert not conn.closing and not transport.aborted
+
+
+def test_input_held_behind_a_blocked_command_counts_against_the_query_buffer_limit() -> None:
+    conn, transport, loop = make(client_query_buffer_limit="1mb")
+    stats = conn.state.stats
+    before = stats.client_query_buffer_limit_disconnections
+    conn.data_received(cmd(b"BLPOP", b"q", b"0"))
+    assert conn.client is not None and conn.client.blocked is not None
+    chunk = cmd(b"SET", b"k", b"x" * 60_000)
+    for _ in range(17):  # ~1 MB of complete commands, each parsed, all held
+        conn.data_received(chunk)
+    assert not conn.closing and len(conn._pending) == 17
+    conn.data_received(chunk)
+    assert conn.closing and transport.aborted
+    assert stats.client_query_buffer_limit_disconnections == before + 1
+
+
+def test_held_input_is_counted_afresh_once_the_held_queue_empties() -> None:
+    conn, transport, loop = make(client_query_buffer_limit="1mb")
+    pusher = Connection(conn.state, loop)  # type: ignore[arg-type]
+    pusher_transport = PausingTransport()
+    pusher_transport.protocol = pusher
+    pusher.connection_made(pusher_transport)  # type: ignore[arg-type]
+    chunk = cmd(b"SET", b"k", b"x" * 60_000)
+    for _ in range(3):  # 3 x ~0.7 MB held, each time released by a push: never 1 MB at once
+        conn.data_received(cmd(b"BLPOP", b"q", b"0"))
+        for _ in range(12):
+            conn.data_received(chunk)
+        pusher.data_received(cmd(b"RPUSH", b"q", b"v"))
+        loop.run()
+        assert not conn._pending and not conn.closing
+        assert transport.drain().startswith(b"*2\r\n$1\r\nq\r\n$1\r\nv\r\n" + b"+OK\r\n" * 12)
