@@ -18,11 +18,16 @@ class Pair:
     def both(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
         return self.ours.command(*args), self.theirs.command(*args)
 
-    def check(self, *args: bytes | str | int, unordered: bool = False) -> bytes:
-        """Send one command to both; assert identical raw replies; return ours."""
+    def check(self, *args: bytes | str | int, unordered: bool | int = False) -> bytes:
+        """Send one command to both; assert identical raw replies; return ours.
+
+        ``unordered`` sorts the reply's elements first (see :func:`_sorted_frame`);
+        an int > 1 sorts that many levels of nested aggregates.
+        """
         ours, theirs = self.both(*args)
         if unordered:
-            ours, theirs = _sorted_frame(ours), _sorted_frame(theirs)
+            depth = int(unordered)
+            ours, theirs = _sorted_frame(ours, depth), _sorted_frame(theirs, depth)
         assert ours == theirs, f"{args!r}: damselfly {ours!r} != redis {theirs!r}"
         return ours
 
@@ -36,13 +41,49 @@ class Pair:
         return self.ours.read_reply(), self.theirs.read_reply()
 
 
-def _sorted_frame(frame: bytes) -> bytes:
-    """Sort the elements of a flat array reply (for commands with undefined order)."""
-    lines = frame.split(b"\r\n")
-    if not lines[0][:1] in (b"*", b"~"):
+def _element_end(frame: bytes, pos: int) -> int:
+    """Where the RESP2/RESP3 element starting at ``pos`` ends (aggregates included)."""
+    end = frame.index(b"\r\n", pos)
+    kind = frame[pos:pos + 1]
+    nxt = end + 2
+    if kind in (b"$", b"=", b"!"):
+        n = int(frame[pos + 1:end])
+        return nxt if n < 0 else nxt + n + 2
+    if kind in (b"*", b">", b"~", b"%", b"|"):
+        n = int(frame[pos + 1:end])
+        if n < 0:
+            return nxt
+        for _ in range(n * 2 if kind in (b"%", b"|") else n):
+            nxt = _element_end(frame, nxt)
+    return nxt
+
+
+def _sorted_frame(frame: bytes, depth: int = 1) -> bytes:
+    """Sort the elements of an array, set or map reply (for commands with undefined order).
+
+    Elements may be aggregates themselves (RESP3 arrays of pairs such as
+    HRANDFIELD ... WITHVALUES, ZRANDMEMBER ... WITHSCORES): each is kept whole
+    and compared by its bytes. A map's entries are sorted as (key, value)
+    pairs. ``depth`` > 1 also sorts the elements of nested aggregates (sets
+    of sets, say) that many levels down.
+    """
+    kind = frame[:1]
+    if kind not in (b"*", b"~", b"%"):
         return frame
-    items = [lines[i] + b"\r\n" + lines[i + 1] for i in range(1, len(lines) - 1, 2)]
-    return lines[0] + b"\r\n" + b"\r\n".join(sorted(items)) + b"\r\n"
+    head_end = frame.index(b"\r\n") + 2
+    if int(frame[1:head_end - 2]) <= 0:
+        return frame
+    items, pos = [], head_end
+    while pos < len(frame):
+        end = _element_end(frame, pos)
+        items.append(frame[pos:end])
+        pos = end
+    if depth > 1:
+        items = [_sorted_frame(item, depth - 1) for item in items]
+    if kind == b"%":
+        pairs = sorted(items[i] + items[i + 1] for i in range(0, len(items), 2))
+        return frame[:head_end] + b"".join(pairs)
+    return frame[:head_end] + b"".join(sorted(items))
 
 
 @pytest.fixture
