@@ -9,11 +9,11 @@ from .test_hostile_table import I64_MAX, I64_MIN, T, Template, check_group, para
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(120)]
 
 TEMPLATES: list[Template] = [
-    T("EXPIRE", "s", "100"),
-    T("EXPIRE", "s", "100", "GT"),
-    T("PEXPIRE", "s", "100000"),
-    T("EXPIREAT", "s", "4102444800"),
-    T("PEXPIREAT", "s", "4102444800000"),
+    T("EXPIRE", "e", "100", timed=True, fresh=True),
+    T("EXPIRE", "e", "100", "GT", timed=True, fresh=True),
+    T("PEXPIRE", "e", "100000", timed=True, fresh=True),
+    T("EXPIREAT", "e", "4102444800", timed=True, fresh=True),
+    T("PEXPIREAT", "e", "4102444800000", timed=True, fresh=True),
     T("TTL", "s"),
     T("PERSIST", "s"),
     T("EXPIRETIME", "s"),

@@ -10,14 +10,14 @@ pytestmark = [pytest.mark.differential, pytest.mark.timeout(120)]
 
 TEMPLATES: list[Template] = [
     T("GET", "s"),
-    T("SET", "k", "v", "EX", "10"),
-    T("SET", "k", "v", "PX", "10000"),
-    T("SET", "k", "v", "EXAT", "4102444800"),
-    T("SET", "k", "v", "PXAT", "4102444800000"),
-    T("SETEX", "k", "10", "v"),
-    T("PSETEX", "k", "10000", "v"),
-    T("GETEX", "s", "EX", "10"),
-    T("GETEX", "s", "PXAT", "4102444800000"),
+    T("SET", "k", "v", "EX", "10", timed=True),
+    T("SET", "k", "v", "PX", "10000", timed=True),
+    T("SET", "k", "v", "EXAT", "4102444800", timed=True),
+    T("SET", "k", "v", "PXAT", "4102444800000", timed=True),
+    T("SETEX", "k", "10", "v", timed=True),
+    T("PSETEX", "k", "10000", "v", timed=True),
+    T("GETEX", "e", "EX", "10", timed=True, fresh=True),
+    T("GETEX", "e", "PXAT", "4102444800000", timed=True, fresh=True),
     T("GETRANGE", "s", "0", "-1"),
     T("SUBSTR", "s", "2", "-3"),
     # Offset + length is capped by proto-max-bulk-len (512 MB) in both servers; every large

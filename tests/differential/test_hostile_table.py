@@ -7,7 +7,10 @@ non-canonical numbers, floats Redis refuses, empty strings, keys of every
 type), and the raw reply of damselfly must equal redis-server's byte for
 byte. The database is rebuilt before each (template, position) group, and
 before each single case for templates marked ``fresh`` (blocking commands,
-whose source must stay non-empty so that a valid timeout never blocks).
+whose source must stay non-empty so that a valid timeout never blocks, and
+commands that read a key they may give a TTL of a millisecond). Templates
+marked ``timed`` may set such a TTL: their key position never receives a key
+that is probed after the group, so no reply depends on how fast the suite runs.
 
 Replies of commands with random output are deterministic here because the
 "random" commands read single-member collections (``l1``, ``h1``, ``st1``,
@@ -60,9 +63,14 @@ HUGE_REPEAT_COUNTS: tuple[str, ...] = ("-2147483649",)
 #: Offsets that are accepted but make both servers allocate 256 MB (SETBIT, BITFIELD SET).
 HUGE_OFFSETS: tuple[str, ...] = ("2147483648",)
 
-#: Every key type, plus single-member collections for the random-reply commands.
+#: Keys whose contents are compared after each group (so no short TTL may touch them).
+PROBED_KEYS: tuple[str, ...] = ("s", "n", "b", "l", "h", "st", "z")
+
+#: Every key type, plus single-member collections for the random-reply commands, and "e",
+#: the key that commands setting a TTL act on.
 SETUP: tuple[tuple[str, ...], ...] = (
     ("SET", "s", "hello world"),
+    ("SET", "e", "hello world"),
     ("SET", "n", "10"),
     ("SET", "b", "\xff\xf0\x00\x0f"),
     ("RPUSH", "l", "a", "b", "c", "b", "d", "b", "e"),
@@ -89,6 +97,7 @@ class Template:
     unordered: bool = False                   # sort a flat array reply before comparing
     skip: dict[int, frozenset[str]] = field(default_factory=dict)  # position -> values not sent
     errors_only: bool = False                 # compare error replies exactly, others by type only
+    timed: bool = False                       # may set a TTL of a millisecond (never on probed keys)
 
     @property
     def name(self) -> str:
@@ -104,9 +113,13 @@ class Template:
 
 def T(*argv: str, positions: Sequence[int] | None = None, fresh: bool = False,
       unordered: bool = False, skip: dict[int, Iterable[str]] | None = None,
-      errors_only: bool = False) -> Template:
-    return Template(tuple(argv), tuple(positions) if positions is not None else None, fresh,
-                    unordered, {p: frozenset(v) for p, v in (skip or {}).items()}, errors_only)
+      errors_only: bool = False, timed: bool = False) -> Template:
+    """A template; ``timed`` ones (EXPIRE, GETEX...) act on "e", never on the probed keys."""
+    if timed:
+        skip = {**(skip or {}), 1: [*(skip or {}).get(1, ()), *PROBED_KEYS]}
+    return Template(tuple(argv), tuple(positions) if positions is not None else None,
+                    fresh, unordered, {p: frozenset(v) for p, v in (skip or {}).items()},
+                    errors_only, timed)
 
 
 def params(templates: Sequence[Template],
@@ -143,6 +156,7 @@ def sorted_frame(frame: bytes) -> bytes:
 
 def reset(pair: Pair) -> None:
     for conn in (pair.ours, pair.theirs):
+        conn.command("SELECT", "0")
         conn.command("FLUSHALL")
         for cmd in SETUP:
             conn.command(*cmd)
