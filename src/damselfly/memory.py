@@ -80,7 +80,10 @@ _HEAP_ENTRY_BYTES = 64 + 8  # a (deadline, key) tuple and its heap-list slot
 ENTRY_GUESS = 200  # bytes per key before any key was sampled (a short string key and value)
 CLIENT_BYTES = 6 * 1024  # one idle connection (Client, Connection, transport, parser): RSS grew 5.9 KB each for 2,000
 CALIBRATE_SAMPLES = 32  # random keys per database per calibration before a command
-THOROUGH_SAMPLES = 512  # per database for INFO (about 0.5 ms per database with keys)
+THOROUGH_SAMPLES = 2048  # per database for INFO (1-2 ms per database with keys; with 512, a
+# mix of 14% hashes and 86% strings read +-7% from one INFO to the next)
+HEAVY_BYTES = 64 * 1024  # a key this large, or 16x the average, is measured on its own
+HEAVY_MAX = 1024  # heavy keys tracked per database
 
 
 def alloc(nbytes: int) -> int:
@@ -166,7 +169,7 @@ class MemoryTracker:
     """
 
     __slots__ = ("startup_rss", "startup", "peak", "avg_entry", "samplers", "cached", "cached_keys",
-                 "per_key", "clients", "tables", "calibrated_at", "cached_written")
+                 "per_key", "clients", "tables", "calibrated_at", "cached_written", "heavy")
 
     def __init__(self) -> None:
         self.startup_rss = rss_bytes()
@@ -181,32 +184,77 @@ class MemoryTracker:
         self.tables = 0
         self.calibrated_at = 0.0
         self.cached_written = 0  # the eviction check's count of bytes written, at calibration
+        # db index -> key -> bytes: keys far larger than the rest, found by sampling or by a
+        # large write, measured one by one at each calibration; an average taken over
+        # random keys would miss one huge key among many small ones most of the time.
+        self.heavy: dict[int, dict[bytes, int]] = {}
 
     # -- calibration -------------------------------------------------------------------
+    def _measure(self, data: dict, keys: list[bytes], heavy: dict[bytes, int], hint: float) -> tuple[int, int]:
+        """(bytes, count) of the sampled keys that are not heavy; heavy ones found are recorded."""
+        total = count = 0
+        limit = max(HEAVY_BYTES, 16 * hint)
+        for k in keys:
+            if k in heavy:
+                continue
+            size = entry_bytes(k, data[k])
+            if size >= limit and len(heavy) < HEAVY_MAX:
+                heavy[k] = size
+                continue
+            total += size
+            count += 1
+        return total, count
+
     def _sample_entries(self, db: Any, samples: int) -> float:
+        """The average key + value bytes of ``db``'s keys that are not heavy."""
         from .keyspace.eviction import RandomKeys
         sampler = self.samplers.get(db.index)
         if sampler is None:
             sampler = self.samplers[db.index] = RandomKeys()
         data = db.data
-        keys = sampler.sample(data, samples)
+        heavy = self.heavy.setdefault(db.index, {})
         old = self.avg_entry.get(db.index)
-        if not keys:
-            return old if old is not None else float(ENTRY_GUESS)
-        mean = sum(entry_bytes(k, data[k]) for k in keys) / len(keys)
+        hint = old if old is not None else float(ENTRY_GUESS)
+        total, count = self._measure(data, sampler.sample(data, samples), heavy, hint)
+        if not count:
+            return hint
+        mean = total / count
         # Keys added since the sampler's list was taken are not in it; they are the last
         # ones in the dict's order, so the newest few stand for them, weighted by their count.
         new = sampler.unlisted(data)
         if new:
             tail = list(itertools.islice(reversed(data), min(new, samples)))
-            tail_mean = sum(entry_bytes(k, data[k]) for k in tail) / len(tail)
-            n = len(data)
-            mean = (mean * (n - new) + tail_mean * new) / n
+            tail_total, tail_count = self._measure(data, tail, heavy, hint)
+            if tail_count:
+                n = len(data)
+                mean = (mean * (n - new) + tail_total / tail_count * new) / n
         # A thorough sample stands alone; the quick ones (32 keys, noisy) are averaged
-        # exponentially over the recent calibrations.
-        avg = mean if old is None or samples >= THOROUGH_SAMPLES else (old + mean) / 2
+        # exponentially over the recent calibrations (a weight of 1/4: about 0.4 s at hz 10).
+        avg = mean if old is None or samples >= THOROUGH_SAMPLES else old * 0.75 + mean * 0.25
         self.avg_entry[db.index] = avg
         return avg
+
+    def _heavy_bytes(self, db: Any) -> tuple[int, int]:
+        """(count, bytes) of ``db``'s heavy keys, each measured again (the gone ones dropped)."""
+        heavy = self.heavy.get(db.index)
+        if not heavy:
+            return 0, 0
+        data = db.data
+        total = 0
+        for key in list(heavy):
+            value = data.get(key)
+            if value is None:
+                del heavy[key]
+                continue
+            heavy[key] = size = entry_bytes(key, value)
+            total += size
+        return len(heavy), total
+
+    def note_heavy(self, index: int, key: bytes) -> None:
+        """A large write to ``key`` (the eviction check saw its arguments): measure it on its own."""
+        heavy = self.heavy.setdefault(index, {})
+        if len(heavy) < HEAVY_MAX:
+            heavy.setdefault(key, 0)
 
     def database_bytes(self, db: Any, lfu: bool, samples: int = CALIBRATE_SAMPLES) -> tuple[int, int]:
         """(table bytes, key and value bytes) of one database."""
@@ -216,8 +264,11 @@ class MemoryTracker:
         tables += e * (_INT_BYTES + _HEAP_ENTRY_BYTES)
         if lfu:
             tables += len(db.lru) * _INT_BYTES
-        entries = int(n * self._sample_entries(db, samples)) if n else 0
-        return tables, entries
+        if not n:
+            return tables, 0
+        avg = self._sample_entries(db, samples)
+        heavy_count, heavy_bytes = self._heavy_bytes(db)
+        return tables, int(max(0, n - heavy_count) * avg) + heavy_bytes
 
     def client_bytes(self, state: Any) -> int:
         total = 0
@@ -245,8 +296,10 @@ class MemoryTracker:
         self.cached_keys = keys
         evictor = state.extensions.get("eviction")
         self.cached_written = evictor.written if evictor is not None else 0
-        if keys:
-            self.per_key = (used - self.startup - self.clients) / keys
+        heavy_count = sum(len(h) for h in self.heavy.values())
+        if keys > heavy_count:  # what a new key adds on average: the heavy ones aside
+            heavy_bytes = sum(sum(h.values()) for h in self.heavy.values())
+            self.per_key = (used - self.startup - self.clients - heavy_bytes) / (keys - heavy_count)
         self.calibrated_at = now
         if used > self.peak:
             self.peak = used

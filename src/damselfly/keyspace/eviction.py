@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .database import Database
 
 EVPOOL_SIZE = 16
+HEAVY_WRITE = 64 * 1024  # a write this large marks its first key for measuring on its own
 EVICT_OK, EVICT_RUNNING, EVICT_FAIL = 0, 1, 2
 _TTL_BASE = 1 << 64  # volatile-ttl's score: the sooner the deadline, the higher
 _MULTI_ALLOWED = frozenset({"exec", "discard", "quit", "reset"})
@@ -336,6 +337,8 @@ def oom_check(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
         size = sum(map(len, argv))
         evictor.written += size
         evictor.budget -= size + evictor.per_cmd
+        if size >= HEAVY_WRITE and len(argv) > 1:
+            evictor.tracker.note_heavy(client.db.index, argv[1])
     if evictor.budget > 0 and server.keyspace.lru_clock == evictor.budget_clock:
         return  # perform()'s cheap check, inlined: this runs before every command
     if evictor.perform() != EVICT_FAIL:

@@ -307,3 +307,28 @@ def test_time_over_the_limit_is_kept_in_stats_and_reset() -> None:
     h.state.config.set("maxmemory", "100mb")
     h.run(c, "SET", "a", "1")  # back under: the period closes into the total
     assert stats.eviction_exceeded_since == 0 and stats.eviction_exceeded_total > 0
+
+
+def test_one_huge_key_among_small_ones_is_counted() -> None:
+    from damselfly.types.list import List
+    h = _harness()
+    _fill(h, 5000)
+    tracker = h.state.extensions["memory"]
+    small = tracker.calibrate(h.state)
+    db = h.state.keyspace.dbs[0]
+    big = List([b"x" * 100] * 20000)  # grown by small pushes: no large write to notice
+    db.set(b"biglist", big)
+    c = h.connect()
+    h.state.config.set("maxmemory", "1gb")
+    h.run(c, "SET", "bigstring", "y" * 1_000_000)  # a large write marks its key
+    for _ in range(200):  # sampling finds the list sooner or later; then it is tracked
+        tracker.calibrate(h.state)
+        if b"biglist" in tracker.heavy.get(0, {}):
+            break
+    used = tracker.calibrate(h.state)
+    assert used - small > 1_000_000 + 20000 * 8
+    assert b"bigstring" in tracker.heavy[0] and b"biglist" in tracker.heavy[0]
+    assert tracker.per_key < 400  # the average key stays small
+    db.delete(b"bigstring")
+    assert tracker.calibrate(h.state) < used - 900_000
+    assert b"bigstring" not in tracker.heavy[0]
