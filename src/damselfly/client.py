@@ -29,6 +29,17 @@ class Outbox(Protocol):
     def resume_blocked(self, reply: Any) -> None: ...
 
 
+class _NoAcl:
+    """The ACL user of a client on a server without the ACL subsystem (bare unit-test states)."""
+
+    __slots__ = ()
+    unrestricted = True
+    name = "default"
+
+
+NO_ACL: Any = _NoAcl()
+
+
 class Client:
     """Per-connection state shared by the dispatcher, handlers and control layer."""
 
@@ -58,7 +69,7 @@ class Client:
         self.authenticated = not server.auth_required()
         self.user = "default"
         acl = server.extensions.get("acl")  # the ACL user object (acl/users.py); None without ACLs
-        self.acl_user: Any = acl.default if acl is not None else None
+        self.acl_user: Any = acl.default if acl is not None else NO_ACL
         self.multi: list[tuple[Any, list[bytes]]] | None = None  # queued (spec, argv)
         self.multi_error = False
         self.watched: set[tuple[int, bytes]] = set()

@@ -142,8 +142,8 @@ def acl_users(client: "Client", argv: list[bytes]) -> Any:
 @group.subcommand("acl", "whoami", 2, "noscript loading stale", acl="slow", since="6.0.0")
 def acl_whoami(client: "Client", argv: list[bytes]) -> Any:
     """Return the name of the user associated to the current connection."""
-    user = client.acl_user
-    return user.name_bytes if user is not None else client.user.encode()
+    name = getattr(client.acl_user, "name_bytes", None)  # no ACL subsystem: the client's user name
+    return name if name is not None else client.user.encode()
 
 
 @group.subcommand("acl", "cat", -2, "noscript loading stale", acl="slow", since="6.0.0")

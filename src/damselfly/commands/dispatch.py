@@ -100,8 +100,7 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
         if not client.authenticated and not spec.no_auth:
             spec.rejected_calls += 1  # Redis's rejectCommand counts it in INFO commandstats
             raise CommandError(errors.NOAUTH)
-        user = client.acl_user
-        if user is not None and not user.unrestricted:  # the default user stops here
+        if not client.acl_user.unrestricted:  # one test for the default user (acl/checker.py)
             check_command(client, spec, argv)
         if client.server.config.maxmemory:  # performEvictions, then the OOM refusal (keyspace/eviction.py)
             oom_check(client, spec, argv)
