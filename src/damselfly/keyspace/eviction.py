@@ -304,7 +304,7 @@ class Evictor:
                 if deadline is None:
                     continue
                 score = _TTL_BASE - deadline
-            k = bisect_left(pool, score, key=_score)
+            k = bisect_left(pool, (score,))  # (s,) sorts before every (s, index, key): leftmost
             if k == 0 and len(pool) >= EVPOOL_SIZE:
                 continue  # worse than every candidate of a full pool
             pool.insert(k, (score, db.index, key))
@@ -318,10 +318,6 @@ class Evictor:
         since = stats.eviction_exceeded_since
         current = time.monotonic() - since if since else 0.0
         return int((stats.eviction_exceeded_total + current) * 1000), int(current * 1000)
-
-
-def _score(entry: tuple[int, int, bytes]) -> int:
-    return entry[0]
 
 
 def oom_check(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
