@@ -291,3 +291,15 @@ def test_names_and_patterns_that_are_not_utf8(acl_pair: Pair) -> None:
     acl_pair.check("ACL", "WHOAMI")
     acl_pair.check("GET", "zz")
     acl_pair.check("ACL", "DRYRUN", name, "get", b"\xfea")
+
+
+def test_sort_by_and_get_need_full_key_access(acl_pair: Pair) -> None:
+    acl_pair.check("RPUSH", "dt_l", "3", "1", "2")
+    acl_pair.check("ACL", "SETUSER", "dt_s", "on", ">pw", "+@all", "~dt_l*", "~w*", "(~*)")
+    user = login(acl_pair, "dt_s")
+    for argv in (("SORT", "dt_l", "BY", "w_*", "GET", "#"), ("SORT", "dt_l", "BY", "nosort"),
+                 ("SORT", "dt_l", "GET", "#"), ("SORT", "dt_l", "BY", "w_*->f"), ("SORT_RO", "dt_l", "BY", "w_*"),
+                 ("SORT", "dt_l", "LIMIT", "0", "1", "GET", "#"), ("SORT", "dt_l")):
+        user.check(*argv)
+    acl_pair.check("ACL", "SETUSER", "dt_s", "%R~*")
+    user.check("SORT", "dt_l", "BY", "w_*", "GET", "#")

@@ -153,3 +153,14 @@ def exec_denial(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> Com
     stats.total_error_replies += 1
     stats.errorstats["NOPERM"] = stats.errorstats.get("NOPERM", 0) + 1
     return err
+
+
+def full_key_access(client: "Client") -> bool:
+    """Whether the client's user may touch any key (SORT's BY and GET need it, as in Redis).
+
+    Redis's ``ACLUserCheckKeyPerm(user, "*", 0)``: ``allkeys``, or a pattern
+    matching the literal key ``*``. redis-server 7.0.15 looks at the root
+    permissions only: a selector with ``~*`` does not count.
+    """
+    user = client.acl_user
+    return user.unrestricted or user.allkeys or _key_allowed(user, b"*", 0)

@@ -29,6 +29,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
+from ..acl.checker import full_key_access
 from ..errors import CommandError
 from ..keyspace import NotifyKind
 from ..types import LIST_TYPES, Hash, List, Set
@@ -108,8 +109,12 @@ def _sort(client: "Client", argv: list[bytes], readonly: bool) -> Any:
         elif opt == b"by" and left >= 1:
             by = argv[j + 1]
             dontsort = b"*" not in by.split(b"\x00", 1)[0]
+            if not dontsort and not full_key_access(client):  # BY reads keys ACL cannot foresee
+                raise CommandError("ERR BY option of SORT denied due to insufficient ACL permissions.")
             j += 1
         elif opt == b"get" and left >= 1:
+            if not full_key_access(client):
+                raise CommandError("ERR GET option of SORT denied due to insufficient ACL permissions.")
             gets.append(argv[j + 1])
             j += 1
         else:
