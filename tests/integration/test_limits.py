@@ -115,3 +115,67 @@ def test_timeout_closes_idle_clients_only(start_server) -> None:
     for conn in (subscriber, psubscriber, resp3_subscriber, monitor, blocked):
         conn.close()
     active.close()
+
+
+def _flood_big_gets(host: str, port: int) -> bytes:
+    """Pipeline GETs of a 2 MB value without reading; then read until the server hangs up."""
+    sock = socket.create_connection((host, port))
+    sock.settimeout(10)
+    try:
+        sock.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 20)
+    except OSError:
+        pass
+    time.sleep(0.3)  # the server runs them while we do not read
+    try:
+        return read_all(sock)
+    except OSError:
+        return b""
+    finally:
+        sock.close()
+
+
+def test_the_normal_output_limit_closes_a_client_that_does_not_read(start_server, redis_server) -> None:
+    """Same scenario on both servers: 40 MB of replies against ``normal 1mb 0 0``.
+
+    Redis checks before writing, so it sends nothing; damselfly checks bytes it
+    could not hand to the kernel, so the client may first read what the socket
+    buffers took (a few MB on loopback).
+    """
+    srv = start_server(client_output_buffer_limit="normal 1mb 0 0")
+    for host, port in ((srv.host, srv.port), (redis_server.host, redis_server.port)):
+        r = redis.Redis(host=host, port=port)
+        if port == redis_server.port:
+            r.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+        r.set("big", b"v" * (2 * 1024 * 1024))
+        got = _flood_big_gets(host, port)
+        assert len(got) < 20 * 2 * 1024 * 1024  # cut off: never all the replies
+        assert wait_until(lambda: r.info("clients")["connected_clients"] == 1)
+        if port == srv.port:
+            assert r.info("stats")["client_output_buffer_limit_disconnections"] == 1
+        else:
+            r.config_set("client-output-buffer-limit", "normal 0 0 0")
+            r.delete("big")
+        r.close()
+
+
+def test_without_a_normal_limit_a_client_that_does_not_read_is_held_not_closed(start_server) -> None:
+    srv = start_server()
+    r = redis.Redis(host=srv.host, port=srv.port)
+    big = b"v" * (1024 * 1024)
+    r.set("big", big)
+    sock = socket.create_connection((srv.host, srv.port))
+    sock.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 60 + b"*1\r\n$4\r\nPING\r\n")
+    time.sleep(0.3)  # it does not read for a while: the server holds the rest of its pipeline
+    assert r.info("clients")["connected_clients"] == 2
+    sock.settimeout(10)
+    expected = (b"$1048576\r\n" + big + b"\r\n") * 60 + b"+PONG\r\n"
+    got = bytearray()
+    while len(got) < len(expected):
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    assert got == expected  # then it reads: every reply, in order
+    assert r.info("stats")["client_output_buffer_limit_disconnections"] == 0
+    sock.close()
+    r.close()
