@@ -192,6 +192,8 @@ class Connection(asyncio.Protocol):
         self._write_paused = False
         if self.closing or self.transport is None:
             return
+        if self.client is not None:  # the peer is reading: for ``timeout``, as a write is in Redis
+            self.client.last_interaction = time.monotonic()
         if self._pending and self.client is not None and self.client.blocked is None:
             self.loop.call_soon(self._run_held)
         elif self._read_paused:

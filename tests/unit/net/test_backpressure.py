@@ -209,3 +209,14 @@ def test_held_input_is_counted_afresh_once_the_held_queue_empties() -> None:
         loop.run()
         assert not conn._pending and not conn.closing
         assert transport.drain().startswith(b"*2\r\n$1\r\nq\r\n$1\r\nv\r\n" + b"+OK\r\n" * 12)
+
+
+def test_draining_counts_as_interaction_for_timeout() -> None:
+    conn, transport, loop = make()
+    conn.data_received(cmd(b"SET", b"big", BIG))
+    transport.drain()
+    conn.data_received(cmd(b"GET", b"big") * 100)
+    assert conn.client is not None
+    conn.client.last_interaction = 0.0  # as if it had been quiet for long
+    transport.drain()
+    assert conn.client.last_interaction > 0.0
