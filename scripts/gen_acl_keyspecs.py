@@ -53,7 +53,8 @@ def write_commands(port: int) -> None:
         cats = tuple(c.decode().lstrip("@") for c in entry[6])
         subs = tuple(sorted((s[0].decode(), tuple(c.decode().lstrip("@") for c in s[6])) for s in entry[9]))
         rows.append((entry[0].decode(), cats, subs))
-    text = COMMANDS_HEADER + "COMMANDS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], ...] = (\n"
+    row_type = "tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]"
+    text = COMMANDS_HEADER + f"COMMANDS: tuple[{row_type}, ...] = (\n"
     text += "".join(f"    {row!r},\n" for row in rows) + ")\n"
     OUT_COMMANDS.write_text(text)
 

@@ -315,6 +315,9 @@ class Config:
         self.listeners: list[Callable[[str, Any], None]] = []
         self.file = ""  # absolute path of the config file read at startup (CONFIG REWRITE, INFO)
         self.acl_users: list[str] = []  # "user NAME rules..." lines, loaded by acl/registry.py at startup
+        # Config-file directives that are not options, written by CONFIG REWRITE from their
+        # owner's current state: name -> lines ("user" -> the ACL users, acl/registry.py).
+        self.extra_directives: dict[str, Callable[[], list[str]]] = {}
         for opt in OPTIONS.values():
             self._store(opt.name, opt.parse(opt.default))
         for name, text in (overrides or {}).items():

@@ -83,6 +83,13 @@ def _directive(line: str) -> str | None:
     return name if name in OPTIONS else None
 
 
+def _first_word(line: str) -> str | None:
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    return stripped.split(None, 1)[0].lower()
+
+
 def rewritten_text(config: Config, old_text: str) -> str:
     """The new file content for ``config`` given the old file's content."""
     lines: list[str | None] = list(old_text.splitlines())
@@ -101,6 +108,17 @@ def rewritten_text(config: Config, old_text: str) -> str:
         if not slots and _is_default(config, name):
             continue
         new = option_lines(config, name)
+        for i, line in enumerate(new):
+            if i < len(slots):
+                lines[slots[i]] = line
+            else:
+                appended.append(line)
+        for orphan in slots[len(new):]:
+            lines[orphan] = None
+    for name, source in getattr(config, "extra_directives", {}).items():
+        # Not options (ACL "user" lines): every line comes from the owner, extra old lines go.
+        slots = [i for i, line in enumerate(lines) if line is not None and _first_word(line) == name]
+        new = source()
         for i, line in enumerate(new):
             if i < len(slots):
                 lines[slots[i]] = line

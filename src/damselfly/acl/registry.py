@@ -274,6 +274,9 @@ def install(state: "ServerState") -> None:
     if state.config.requirepass:
         acl.set_requirepass(state.config.requirepass)
     state.config.listeners.append(acl.on_config)
+    extra = getattr(state.config, "extra_directives", None)
+    if extra is not None:
+        extra["user"] = lambda: config_lines(acl)
     users = getattr(state.config, "acl_users", [])
     if users and state.config.aclfile:
         raise AclStartupError(
@@ -286,3 +289,11 @@ def install(state: "ServerState") -> None:
             acl.load_file()
         except AclFileError as exc:
             raise AclStartupError(f"Aborting Redis startup because of ACL errors: {exc}") from None
+
+
+def config_lines(acl: Acl) -> list[str]:
+    """CONFIG REWRITE's ``user`` lines (Redis's ``rewriteConfigUserOption``): every user, or none with an aclfile."""
+    if acl.server.config.aclfile:
+        return []
+    index = acl.index
+    return [f"user {acl.users[name].name} {acl.users[name].describe(index)}" for name in sorted(acl.users)]

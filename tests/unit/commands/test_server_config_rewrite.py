@@ -63,7 +63,8 @@ def test_config_rewrite_command_writes_the_startup_file(tmp_path) -> None:
     c = h.connect()
     h.run(c, "CONFIG", "SET", "hz", "33", "maxmemory", "1mb")
     assert h.run(c, "CONFIG", "REWRITE") == b"+OK\r\n"
-    assert path.read_text() == f"hz 33\n{SIGNATURE}\nmaxmemory 1048576\n"
+    # Redis writes every ACL user, the default one included (rewriteConfigUserOption)
+    assert path.read_text() == f"hz 33\n{SIGNATURE}\nmaxmemory 1048576\nuser default on nopass ~* &* +@all\n"
     os.chmod(tmp_path, 0o500)
     try:
         if os.geteuid() != 0:  # root ignores directory permissions
