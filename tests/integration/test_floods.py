@@ -112,3 +112,46 @@ def test_five_thousand_concurrent_connections(many_fds: None) -> None:
         observer.close()
     finally:
         srv.stop()
+
+
+async def _connect_and_ping(port: int, count: int) -> list[bytes]:
+    async def one() -> tuple[bytes, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"*1\r\n$4\r\nPING\r\n")
+        try:
+            line = await reader.readline()
+        except ConnectionError:
+            line = b"<reset>"
+        return line, writer
+
+    results = []
+    for start in range(0, count, 500):
+        results += await asyncio.gather(*(one() for _ in range(start, min(start + 500, count))))
+    lines = [line for line, _ in results]
+    for _, writer in results:
+        writer.close()
+    await asyncio.gather(*(writer.wait_closed() for _, writer in results), return_exceptions=True)
+    return lines
+
+
+def test_a_flood_past_maxclients_is_refused_cleanly(many_fds: None) -> None:
+    """1,500 connections held open against maxclients 1000: 999 served beside the observer, the rest refused."""
+    srv = Server(port=0, mode="process", maxclients=1000, tcp_backlog=4096).start()
+    try:
+        observer = redis.Redis(host=srv.host, port=srv.port, socket_timeout=60)
+        observer.ping()
+        lines = asyncio.run(_connect_and_ping(srv.port, 1500))
+        assert lines.count(b"+PONG\r\n") == 999
+        refused = [line for line in lines if line != b"+PONG\r\n"]
+        # the refusal line, or a reset when our PING reached an already closed socket
+        assert set(refused) <= {b"-ERR max number of clients reached\r\n", b"<reset>", b""}
+        assert refused.count(b"-ERR max number of clients reached\r\n") > 0
+        deadline = time.monotonic() + 60
+        while observer.info("clients")["connected_clients"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert observer.info("clients")["connected_clients"] == 1
+        assert observer.info("stats")["rejected_connections"] == 501
+        assert observer.ping() is True
+        observer.close()
+    finally:
+        srv.stop()
