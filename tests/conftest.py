@@ -89,20 +89,40 @@ class RedisServerProcess:
     """A real redis-server started on a free port in a temporary directory."""
 
     def __init__(self) -> None:
-        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="redis-ref-")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # free_port() only says the port was free a moment ago: several test
+        # sessions run at once on this machine, and a redis-server that lost the
+        # race for its port exits while the port answers - with another session's
+        # server, whose keys then change under both sessions' feet (intermittent
+        # differential failures). So the server that answers must be ours.
+        for _ in range(5):
+            self.port = free_port()
+            self.proc = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", self.dir],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._wait_ours():
+                return
+            self.proc.kill()
+            self.proc.wait()
+        raise RuntimeError("redis-server did not start")
+
+    def _wait_ours(self) -> bool:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False  # it could not bind (or died): try another port
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
+                conn = RawConnection("127.0.0.1", self.port, timeout=2)
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+                continue
+            try:
+                info = conn.command("INFO", "server")
+            finally:
+                conn.close()
+            return f"process_id:{self.proc.pid}\r\n".encode() in info
+        return False
 
     host = "127.0.0.1"
 
