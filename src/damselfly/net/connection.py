@@ -210,6 +210,9 @@ class Connection(asyncio.Protocol):
         self._run(list(held))
         if self.closing:
             return
+        if not self._pending and self.parser.error is not None:
+            self._protocol_error(self.parser.error)  # what followed the held commands was garbage
+            return
         self._flush()
         if self._write_paused and not self.closing:
             self._reply_limit_reached()
@@ -262,8 +265,8 @@ class Connection(asyncio.Protocol):
                 self._protocol_error(parser.error)
             return
         self._run(commands)
-        if parser.error is not None and not self.closing:
-            self._protocol_error(parser.error)
+        if parser.error is not None and not self.closing and not (self._pending and self._write_paused):
+            self._protocol_error(parser.error)  # (commands held by backpressure answer first: _run_held)
             return
         self._flush()
         if self._write_paused and not self.closing:

@@ -220,3 +220,19 @@ def test_draining_counts_as_interaction_for_timeout() -> None:
     conn.client.last_interaction = 0.0  # as if it had been quiet for long
     transport.drain()
     assert conn.client.last_interaction > 0.0
+
+
+def test_a_protocol_error_after_held_commands_follows_their_replies() -> None:
+    conn, transport, loop = make()
+    conn.data_received(cmd(b"SET", b"big", BIG))
+    transport.drain()
+    conn.data_received(cmd(b"GET", b"big") * 60 + b"*1\r\n$x\r\n")
+    assert conn._pending and not conn.closing  # held, the error not yet sent
+    data = b""
+    while not conn.closing:
+        data += transport.drain()
+        loop.run()
+    data += transport.drain()
+    bulk = b"$%d\r\n" % len(BIG) + BIG + b"\r\n"
+    assert data == bulk * 60 + b"-ERR Protocol error: invalid bulk length\r\n"
+    assert transport.closed
