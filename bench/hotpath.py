@@ -106,13 +106,14 @@ def _general(self: Connection, client: Any) -> bool:
 
 def measure(test: str, depth: int, rounds: int, subscribers: int, plain: bool = True) -> float:
     """µs per command for ``rounds`` reads of ``depth`` pipelined commands."""
-    ready = Connection._plain_ready
-    if not plain:
+    ready = getattr(Connection, "_plain_ready", None)  # None: a tree from before the plain branch
+    if not plain and ready is not None:
         Connection._plain_ready = _general  # type: ignore[method-assign]
     try:
         return _measure(test, depth, rounds, subscribers)
     finally:
-        Connection._plain_ready = ready  # type: ignore[method-assign]
+        if ready is not None:
+            Connection._plain_ready = ready  # type: ignore[method-assign]
 
 
 def _measure(test: str, depth: int, rounds: int, subscribers: int) -> float:

@@ -46,6 +46,7 @@ class ProtocolError(Exception):
 # Bytes of ``$<n>\r\n`` + trailing ``\r\n`` for a bulk of length n, and of a ``*<n>\r\n`` header.
 _FRAME_OVERHEAD = [len(b"$%d\r\n" % i) + 2 for i in range(4096)]
 _HEADER_SIZE = [len(b"*%d\r\n" % i) for i in range(4096)]
+_FRAME_SIZE = [len(b"$%d\r\n" % i) + 2 + i for i in range(4096)]  # a whole bulk frame of length i
 
 # hiredis allocates a list of n slots as soon as it reads "*<n>" (PyList_New(n)), before
 # any element arrives: "*2147483647\r\n" costs 16 GB of address space and ~20 s of CPU
@@ -143,7 +144,8 @@ class RequestParser:
         than its ``$`` form, a ``=`` one longer: together they balance). The
         check is therefore positional: walking the canonical frame sizes of
         the result, each command must start with ``*`` and each argument
-        with ``$``, and the walk must end exactly at the end of the read.
+        with ``$``, and the walk must end exactly at the end of the read
+        (the markers also settle the types: no per-item type test).
         hiredis refuses non-canonical lengths (``$01``, ``$+1``), so those
         headers are exactly as long as the walk assumes; everything hiredis
         accepted then matches Redis's request grammar byte for byte.
@@ -163,21 +165,24 @@ class RequestParser:
         if reader.has_data():  # type: ignore[union-attr]
             self._reader = hiredis.Reader()
             return None
-        overhead = _FRAME_OVERHEAD
+        frames = _FRAME_SIZE
         headers = _HEADER_SIZE
         pos = 0
         try:
             for cmd in out:
-                if type(cmd) is not list or not cmd or data[pos] != 42:  # '*'
+                # By induction the walk is at the true start of each element, so its
+                # marker decides its type: '*' is a list (or None/[] for *-1/*0),
+                # '$' is bytes (or None for $-1, which len() refuses).
+                if data[pos] != 42 or not cmd:  # '*'
                     return None
                 n = len(cmd)
                 pos += headers[n] if n < 4096 else len(b"*%d\r\n" % n)
                 for arg in cmd:
-                    if type(arg) is not bytes or data[pos] != 36:  # '$'
+                    if data[pos] != 36:  # '$'
                         return None
                     size = len(arg)
-                    pos += (overhead[size] if size < 4096 else len(b"$%d\r\n" % size) + 2) + size
-        except IndexError:  # the walk left the read: not what hiredis parsed
+                    pos += frames[size] if size < 4096 else len(b"$%d\r\n" % size) + 2 + size
+        except (IndexError, TypeError):  # the walk left the read, or a null bulk: the exact parser decides
             return None
         if pos != len(data) or (pos > self.max_bulk_len and any(
                 len(a) > self.max_bulk_len for cmd in out for a in cmd)):
