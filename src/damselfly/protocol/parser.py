@@ -43,10 +43,9 @@ class ProtocolError(Exception):
         self.message = message
 
 
-# Bytes of ``$<n>\r\n`` + trailing ``\r\n`` for a bulk of length n, and of a ``*<n>\r\n`` header.
-_FRAME_OVERHEAD = [len(b"$%d\r\n" % i) + 2 for i in range(4096)]
+# Bytes of a ``*<n>\r\n`` header, and of a whole bulk frame ``$<n>\r\n<n bytes>\r\n``.
 _HEADER_SIZE = [len(b"*%d\r\n" % i) for i in range(4096)]
-_FRAME_SIZE = [len(b"$%d\r\n" % i) + 2 + i for i in range(4096)]  # a whole bulk frame of length i
+_FRAME_SIZE = [len(b"$%d\r\n" % i) + 2 + i for i in range(4096)]
 
 # hiredis allocates a list of n slots as soon as it reads "*<n>" (PyList_New(n)), before
 # any element arrives: "*2147483647\r\n" costs 16 GB of address space and ~20 s of CPU
