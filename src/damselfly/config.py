@@ -46,23 +46,36 @@ def _fmt_bool(v: bool) -> str:
     return "yes" if v else "no"
 
 
+_STRICT_INT = re.compile(r"-?[1-9][0-9]{0,19}|0")
+
+
 def _parse_int_in(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise ConfigError("argument couldn't be parsed into an integer") from None
+        # Redis's string2ll: no spaces, no '+', no leading zeros or "-0", within 64 bits.
+        if _STRICT_INT.fullmatch(text) is None or not -(2**63) <= int(text) < 2**63:
+            raise ConfigError("argument couldn't be parsed into an integer")
+        v = int(text)
         if not lo <= v <= hi:
             raise ConfigError(f"argument must be between {lo} and {hi} inclusive")
         return v
     return parse
 
 
+def _memtoull(text: str) -> int:
+    """Redis's ``memtoull``: a C string of ASCII digits (none is 0) and a unit; no sign, no spaces."""
+    text = text.split("\x00", 1)[0]
+    i = 0
+    while i < len(text) and text[i] in "0123456789":
+        i += 1
+    unit = text[i:].lower()
+    if unit not in _MEM_UNITS or i >= 128:
+        raise ConfigError("argument must be a memory value")
+    return int(text[:i] or "0") * _MEM_UNITS[unit]
+
+
 def _parse_memory_in(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if text.strip().startswith("-"):  # Redis reads memory options with memtoull: no sign
-            raise ConfigError("argument must be a memory value")
-        v = parse_memory(text)
+        v = _memtoull(text)
         if not lo <= v <= hi:
             raise ConfigError(f"argument must be between {lo} and {hi} inclusive")
         return v
@@ -232,7 +245,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("client-output-buffer-limit", _fmt_obuf(DEFAULT_OBUF_LIMITS), parse_obuf_limits, _fmt_obuf,
          multi_arg=True),
     _opt("hz", "10", _parse_hz),
-    _opt("slowlog-log-slower-than", "10000", _INT),
+    _opt("slowlog-log-slower-than", "10000", _parse_int_in(-1, 2**63 - 1)),
     _opt("slowlog-max-len", "128", _UINT),
     _opt("latency-monitor-threshold", "0", _UINT),
     _opt("notify-keyspace-events", "", parse_notify_flags),

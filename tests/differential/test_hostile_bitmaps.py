@@ -25,6 +25,11 @@ TEMPLATES: list[Template] = [
     T("BITFIELD", "b", "INCRBY", "i5", "100", "1", skip={4: HUGE_OFFSETS}),
     T("BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "u63", "0", "1", skip={6: HUGE_OFFSETS}),
     T("BITFIELD_RO", "b", "GET", "u4", "4"),
+    T("BITFIELD", "b", "GET", "i64", "0", "GET", "u63", "1"),
+    T("BITFIELD", "missing", "SET", "i16", "#0", "-32768", "GET", "i16", "0", skip={4: HUGE_OFFSETS}),
+    T("BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "5", skip={6: HUGE_OFFSETS}),
+    T("BITPOS", "missing", "0", "3", "-9223372036854775808", "BYTE"),
+    T("GETBIT", "missing", "4294967295", positions=[2]),
 ]
 
 XFAIL: dict[tuple[str, int], str] = {}

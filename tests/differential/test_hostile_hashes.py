@@ -10,6 +10,8 @@ pytestmark = [pytest.mark.differential, pytest.mark.timeout(120)]
 
 TEMPLATES: list[Template] = [
     T("HSET", "h", "f", "v"),
+    T("HMSET", "h", "f", "v", "g", "w"),
+    T("HSET", "h", "f", "v", "g"),
     T("HGET", "h", "f"),
     T("HMGET", "h", "f", "num"),
     T("HINCRBY", "h", "num", "5"),

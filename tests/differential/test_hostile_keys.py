@@ -37,6 +37,15 @@ TEMPLATES: list[Template] = [
     T("SORT", "l", "BY", "nosort", "LIMIT", "1", "-1", "ALPHA", skip={1: ["st"]}),
     T("SORT_RO", "z", "LIMIT", "0", "10", "DESC"),
     T("TOUCH", "s", "missing"),
+    # Distinct weights make the order defined; other containers' keys would sort members
+    # by missing (equal) weights, an order Redis leaves to qsort.
+    T("SORT", "l", "BY", "w_*", "GET", "#", "GET", "h->f", "LIMIT", "0", "-1", "DESC", "ALPHA",
+      positions=range(2, 13)),
+    T("SORT", "l", "ALPHA", "STORE", "d"),
+    T("SORT", "n", "LIMIT", "0", "1"),
+    T("RENAME", "l", "l"),
+    T("TYPE", "hll"),
+    T("OBJECT", "IDLETIME", "missing", positions=[1, 2]),
 ]
 
 XFAIL: dict[tuple[str, int], str] = {}

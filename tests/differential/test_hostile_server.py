@@ -22,6 +22,13 @@ TEMPLATES: list[Template] = [
     T("PUBLISH", "c", "m"),
     T("PUBSUB", "NUMSUB", "c"),
     T("CLIENT", "NO-EVICT", "on", positions=[2]),
+    T("PFCOUNT", "hll", "hll", "missing"),
+    T("PFADD", "s", "x"),
+    T("OBJECT", "HELP", positions=[1]),
+    T("COMMAND", "INFO", "get", positions=[2]),
+    T("COMMAND", "GETKEYS", "SET", "k", "v"),
+    T("ECHO", "x", "y"),
+    T("PUBSUB", "CHANNELS", "c*"),
 ]
 
 XFAIL: dict[tuple[str, int], str] = {}

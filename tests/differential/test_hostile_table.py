@@ -84,6 +84,7 @@ SETUP: tuple[tuple[str, ...], ...] = (
     ("ZADD", "z1", "1", "only"),
     ("ZADD", "zl", "0", "a", "0", "b", "0", "c", "0", "d"),
     ("PFADD", "hll", "a", "b", "c"),
+    ("MSET", "w_a", "5", "w_b", "3", "w_c", "9", "w_d", "1", "w_e", "7"),  # SORT BY weights
 )
 
 
