@@ -259,11 +259,11 @@ def test_quit(server, redis_server) -> None:
 # -- CLIENT PAUSE on dedicated servers -------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def dedicated() -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+def dedicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
     import shutil
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not installed")
-    ours = Server(port=0)
+    ours = Server(port=0, dir=str(tmp_path_factory.mktemp("ours")))  # its dump, if any, not the cwd's
     ours.start()
     theirs = RedisServerProcess()
     yield (ours.host, ours.port), (theirs.host, theirs.port)

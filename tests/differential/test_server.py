@@ -35,10 +35,10 @@ def _parse(frame: bytes) -> Any:
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[Server, RedisServerProcess]]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, RedisServerProcess]]:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not installed")
-    ours = Server(port=0)
+    ours = Server(port=0, dir=str(tmp_path_factory.mktemp("ours")))  # dumps (FLUSHALL with save points) stay out of the cwd
     ours.start()
     theirs = RedisServerProcess()
     yield ours, theirs
@@ -283,10 +283,10 @@ def test_info_and_client_replies_are_verbatim_in_resp3(pair3: Pair) -> None:
         assert ours.split(b"\r\n", 1)[1][:4] == theirs.split(b"\r\n", 1)[1][:4] == b"txt:"
 
 
-def test_shutdown_nosave_on_dedicated_servers() -> None:
+def test_shutdown_nosave_on_dedicated_servers(tmp_path) -> None:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not installed")
-    ours = Server(port=0)
+    ours = Server(port=0, dir=str(tmp_path))
     ours.start()
     theirs = RedisServerProcess()
     try:
