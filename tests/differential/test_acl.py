@@ -303,3 +303,22 @@ def test_sort_by_and_get_need_full_key_access(acl_pair: Pair) -> None:
         user.check(*argv)
     acl_pair.check("ACL", "SETUSER", "dt_s", "%R~*")
     user.check("SORT", "dt_l", "BY", "w_*", "GET", "#")
+
+
+def test_hello_checks_setname_before_auth(acl_pair: Pair) -> None:
+    acl_pair.check("HELLO", "2", "SETNAME", "a b", "AUTH", "nouser", "pw")
+    acl_pair.check("HELLO", "2", "AUTH", "nouser", "pw", "SETNAME", "a b")
+    acl_pair.check("HELLO", "2", "AUTH", "nouser", "pw", "SETNAME", "ok")
+
+
+def test_hello_options_act_as_they_are_read(acl_pair: Pair) -> None:
+    acl_pair.check("ACL", "SETUSER", "dt_h", "on", ">pw", "+@all")
+    acl_pair.check("HELLO", "2", "SETNAME", "ok", "bogus")
+    acl_pair.check("CLIENT", "GETNAME")
+    acl_pair.check("HELLO", "2", "AUTH", "dt_h", "pw", "bogus")
+    acl_pair.check("ACL", "WHOAMI")
+    acl_pair.check("CONFIG", "SET", "requirepass", "dt-secret")
+    acl_pair.check("RESET")
+    acl_pair.check("HELLO", "2", "SETNAME", "nn")
+    acl_pair.check("AUTH", "dt-secret")
+    acl_pair.check("CLIENT", "GETNAME")

@@ -107,26 +107,23 @@ def hello(client: "Client", argv: list[bytes]) -> Any:
         if version < 2 or version > 3:
             raise CommandError(errors.NOPROTO)
         i = 2
-    name = None
-    creds = None
+    # Options act as they are read, as in Redis 7.0.15's helloCommand: AUTH logs in
+    # and SETNAME names the connection at once, even if a later option is wrong
+    # or the client turns out not to be authenticated.
     while i < len(argv):
         opt = argv[i].lower()
         more = len(argv) - i - 1
         if opt == b"auth" and more >= 2:
-            creds = (argv[i + 1], argv[i + 2])
+            _authenticate(client, argv[i + 1], argv[i + 2], argv[0])
             i += 3
         elif opt == b"setname" and more >= 1:
-            name = argv[i + 1]
+            validate_name(argv[i + 1])
+            client.name = argv[i + 1]
             i += 2
         else:
             raise CommandError(f"ERR Syntax error in HELLO option '{argv[i].decode('utf-8', 'replace')}'")
-    if creds is not None:
-        _authenticate(client, creds[0], creds[1], argv[0])
     if not client.authenticated:
         raise CommandError(_HELLO_NOAUTH)
-    if name is not None:
-        validate_name(name)
-        client.name = name
     if version:
         client.resp = version
     return {
