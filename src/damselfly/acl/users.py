@@ -423,7 +423,15 @@ class User:
             allowed.append(sub)
 
     def _change(self, specs: Iterable["CommandSpec"], allow: bool) -> None:
-        """Set or clear command bits; clearing any bit drops ``allcommands`` as in Redis."""
+        """Set or clear command bits; clearing any bit drops ``allcommands`` as in Redis.
+
+        Any change to a command, by name or by category, forgets its allowed
+        first arguments (Redis's ``ACLChangeSelectorPerm``).
+        """
+        specs = tuple(specs)
+        if self.firstargs:
+            for spec in specs:
+                self.firstargs.pop(spec, None)
         if allow:
             self.allowed.update(specs)
         else:

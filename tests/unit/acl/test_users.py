@@ -226,3 +226,10 @@ def test_merge_selector_arguments() -> None:
     assert merge_selector_args([b"on", b"(+get", b"~a)", b"(", b"+set", b")", b"(x)"]) == [
         b"on", b"(+get ~a)", b"( +set )", b"(x)"]
     assert merge_selector_args([b"on", b"(+get", b"~a"]) == 1
+
+
+def test_a_category_rule_forgets_first_args_of_its_commands() -> None:
+    user = make("+select|0", "+config|get")
+    user.apply(b"-@connection", INDEX)  # SELECT is in @connection
+    assert spec("select") not in user.firstargs
+    assert user.describe_commands(INDEX) == "-@all +config|get"
