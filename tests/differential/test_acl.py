@@ -358,3 +358,39 @@ def test_random_rule_sequences(acl_pair: Pair, seed: int) -> None:
         assert _normalized(ours) == _normalized(theirs), rules
         if rng.random() < 0.2:
             acl_pair.check("ACL", "DELUSER", "dt_fz")
+
+
+_KEY_RULES = ["~a*", "%R~a*", "%W~a*", "~b*", "%R~b*", "%W~b*", "%R~*", "%W~*", "~*", "resetkeys", "&c*",
+              "allchannels", "resetchannels", "+@all", "-@write", "-@read", "+@read", "-get", "+get", "-@hash",
+              "(~c* +@all)", "(%R~d* +@read)", "clearselectors"]
+_KEY_COMMANDS = [
+    ("get", 1), ("set", 1, "v"), ("set", 1, "v", "get"), ("mget", 1, 1, 1), ("mset", 1, "1", 1, "2"),
+    ("rpoplpush", 1, 1), ("lmove", 1, 1, "left", "right"), ("copy", 1, 1), ("rename", 1, 1), ("exists", 1, 1),
+    ("del", 1, 1), ("zunionstore", 1, "2", 1, 1), ("zinterstore", 1, "2", 1, 1, "weights", "1", "2"),
+    ("sinterstore", 1, 1, 1), ("smove", 1, 1, "m"), ("bitop", "and", 1, 1, 1), ("sort", 1, "store", 1),
+    ("sort", 1), ("bitfield", 1, "get", "u8", "0"), ("bitfield", 1, "incrby", "u8", "0", "1"),
+    ("lmpop", "2", 1, 1, "left"), ("blmpop", "0", "2", 1, 1, "left"), ("zdiffstore", 1, "2", 1, 1),
+    ("pfmerge", 1, 1, 1), ("pfcount", 1, 1), ("getex", 1), ("getdel", 1), ("append", 1, "x"), ("type", 1),
+    ("touch", 1, 1), ("hset", 1, "f", "v"), ("hget", 1, "f"), ("publish", "c1", "m"), ("publish", "x", "m"),
+    ("subscribe", "c1", "c2"), ("psubscribe", "c*"), ("watch", 1), ("object", "encoding", 1), ("expire", 1, "10"),
+    ("zrangestore", 1, 1, "0", "-1"), ("lpos", 1, "x"), ("zmpop", "1", 1, "min"), ("sintercard", "2", 1, 1),
+    ("blpop", 1, 1, "0"), ("brpoplpush", 1, 1, "0"), ("getrange", 1, "0", "1"), ("msetnx", 1, "1", 1, "2"),
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_users_dryrun(acl_pair: Pair, seed: int) -> None:
+    """Random key/channel/command rules (selectors included), then DRYRUN of key-heavy commands.
+
+    ``1`` in a command template is a key drawn at random, so reads, writes and
+    both land on keys each pattern kind does or does not cover.
+    """
+    import random
+    rng = random.Random(seed)
+    for _ in range(40):
+        rules = [rng.choice(_KEY_RULES) for _ in range(rng.randint(1, 5))]
+        acl_pair.check("ACL", "SETUSER", "dt_dr", "on", *rules)
+        for _ in range(5):
+            template = rng.choice(_KEY_COMMANDS)
+            argv = [rng.choice(("a1", "b1", "c1", "d1", "e1")) if part == 1 else part for part in template]
+            acl_pair.check("ACL", "DRYRUN", "dt_dr", *argv)
