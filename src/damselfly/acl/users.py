@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..commands.introspection import CATEGORY_ORDER, categories
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..commands.registry import CommandSpec, CommandTable
+    from ..commands.registry import CommandTable
 
 READ = 1
 WRITE = 2
@@ -186,10 +186,10 @@ class User:
         self.nopass = False
         self.sanitize = ""  # "", "sanitize-payload" or "skip-sanitize-payload"
         self.passwords: list[str] = []
-        self.allowed: set["CommandSpec"] = set()
+        self.allowed: set[Any] = set()  # CommandSpec or PhantomCommand (Redis commands damselfly lacks)
         self.future = False  # Redis's reserved bit: set by +@all, kept by everything but -@all
         self.allcommands = False  # cleared by any rule that removes a command
-        self.firstargs: dict["CommandSpec", list[bytes]] = {}
+        self.firstargs: dict[Any, list[bytes]] = {}
         self.allkeys = False
         self.keys: list[list] = []  # [pattern, perm] in the order added
         self.allchannels = allchannels  # acl-pubsub-default
@@ -422,7 +422,7 @@ class User:
         if sub.lower() not in (a.lower() for a in allowed):
             allowed.append(sub)
 
-    def _change(self, specs: Iterable["CommandSpec"], allow: bool) -> None:
+    def _change(self, specs: Iterable[Any], allow: bool) -> None:
         """Set or clear command bits; clearing any bit drops ``allcommands`` as in Redis.
 
         Any change to a command, by name or by category, forgets its allowed
@@ -472,7 +472,7 @@ class User:
         """
         additive = not self.future
         rules = ["-@all" if additive else "+@all"]
-        fake: set["CommandSpec"] = set() if additive else set(index.all)
+        fake: set[Any] = set() if additive else set(index.all)
         temp = set(self.allowed)
         applied: set[str] = set()
         while True:
