@@ -20,6 +20,7 @@ queued plus transport-buffered bytes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections import deque
@@ -697,7 +698,13 @@ class Connection(asyncio.Protocol):
         return False
 
     def _kill_for_limit(self) -> bool:
+        """Close at once, with Redis's warning (the CLIENT LIST line as it stood)."""
         self.state.stats.client_output_buffer_limit_disconnections += 1
+        if self.client is not None:
+            from ..commands.client_list import info_line
+            logging.getLogger("damselfly").warning(
+                "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                info_line(self.client))
         self.abort()
         return True
 

@@ -236,3 +236,17 @@ def test_a_protocol_error_after_held_commands_follows_their_replies() -> None:
     bulk = b"$%d\r\n" % len(BIG) + BIG + b"\r\n"
     assert data == bulk * 60 + b"-ERR Protocol error: invalid bulk length\r\n"
     assert transport.closed
+
+
+def test_closing_for_the_output_limit_logs_redis_warning(caplog) -> None:
+    import logging
+    conn, transport, loop = make(client_output_buffer_limit="normal 1mb 0 0")
+    conn.data_received(cmd(b"SET", b"big", BIG))
+    transport.drain()
+    with caplog.at_level(logging.WARNING, logger="damselfly"):
+        conn.data_received(cmd(b"GET", b"big") * 3)
+    assert conn.closing
+    (message,) = [m for m in caplog.messages if "output buffer" in m]
+    assert message.startswith("Client id=%d addr=127.0.0.1:40000 " % conn.client.id)  # type: ignore[union-attr]
+    assert message.endswith(" scheduled to be closed ASAP for overcoming of output buffer limits.")
+    assert " omem=" in message and " cmd=get " in message
