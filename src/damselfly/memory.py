@@ -169,7 +169,7 @@ class MemoryTracker:
     """
 
     __slots__ = ("startup_rss", "startup", "peak", "avg_entry", "samplers", "cached", "cached_keys",
-                 "per_key", "clients", "tables", "calibrated_at", "cached_written", "heavy")
+                 "per_key", "clients", "tables", "calibrated_at", "cached_written", "heavy", "clients_at")
 
     def __init__(self) -> None:
         self.startup_rss = rss_bytes()
@@ -181,6 +181,7 @@ class MemoryTracker:
         self.cached_keys = 0
         self.per_key = float(ENTRY_GUESS)
         self.clients = 0
+        self.clients_at = -1  # the LRU clock second of the last walk over the clients
         self.tables = 0
         self.calibrated_at = 0.0
         self.cached_written = 0  # the eviction check's count of bytes written, at calibration
@@ -289,7 +290,10 @@ class MemoryTracker:
             entries += d
             keys += len(db.data)
         self.startup = len(ks.dbs) * 3 * dict_table_bytes(0)  # the empty databases' tables
-        self.clients = self.client_bytes(state)
+        if samples >= THOROUGH_SAMPLES or ks.lru_clock != self.clients_at:
+            # Once a second for the eviction check: a walk over 10k clients takes milliseconds.
+            self.clients = self.client_bytes(state)
+            self.clients_at = ks.lru_clock
         self.tables = tables
         used = tables + entries + self.clients
         self.cached = used

@@ -91,10 +91,14 @@ def test_used_memory_follows_the_key_count() -> None:
 def test_clients_are_counted() -> None:
     h = Harness()
     tracker = h.state.extensions["memory"]
-    before = tracker.calibrate(h.state)
+    before = tracker.used(h.state)
     c = h.connect()
     c.outbox.output = 5000
-    assert tracker.calibrate(h.state) >= before + 5000
+    assert tracker.used(h.state) >= before + 5000  # INFO walks the clients every time
+    c.outbox.output = 50000
+    assert tracker.calibrate(h.state) < before + 50000  # the eviction check once a second
+    h.state.keyspace.lru_clock += 1
+    assert tracker.calibrate(h.state) >= before + 50000
 
 
 # -- sampling ------------------------------------------------------------------------------
