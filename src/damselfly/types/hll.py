@@ -219,7 +219,7 @@ def sparse_to_dense(buf: bytes | bytearray) -> bytearray | None:
         else:
             run = (op & 3) + 1
             if idx + run > REGISTERS:
-                break
+                return None  # overflow: invalid, as Redis since the CVE-2025-32023 fix
             value = ((op >> 2) & 0x1F) + 1
             regs[idx:idx + run] = bytes((value,)) * run
             idx += run
@@ -407,7 +407,7 @@ def registers(buf: bytes | bytearray) -> bytearray | None:
         else:
             run = (op & 3) + 1
             if idx + run > REGISTERS:
-                break
+                return None  # overflow: invalid, as Redis since the CVE-2025-32023 fix
             regs[idx:idx + run] = bytes((((op >> 2) & 0x1F) + 1,)) * run
             idx += run
             p += 1
