@@ -200,7 +200,8 @@ class Evictor:
                 return EVICT_FAIL
             db, key = found
             value = db.data.get(key)
-            if value is None:
+            if value is None:  # a TTL left without its key: drop it, or it is picked forever
+                db.expires.pop(key, None)
                 continue
             size = tracker.entry_size(key, value) + table_share
             for sampler in (self.samplers.get((db.index, True)), self.samplers.get((db.index, False))):
