@@ -98,6 +98,11 @@ def wrong_arity(name: str) -> str:
     return f"ERR wrong number of arguments for '{name}' command"
 
 
+def c_string(raw: bytes) -> str:
+    """Redis's ``%s`` of an argument: up to the first NUL, raw bytes kept (see ``_clip``)."""
+    return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+
+
 def _clip(raw: bytes) -> str:
     """Redis's ``%.128s`` of an argument: a C string, so it also ends at the first NUL.
 

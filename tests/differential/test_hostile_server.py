@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import Pair
-from .test_hostile_table import I64_MAX, I64_MIN, T, Template, check_group, params
+from .test_hostile_table import I64_MAX, I64_MIN, SMALL_NUMBERS, T, Template, check_group, params, reset
 
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(120)]
 
@@ -29,6 +29,32 @@ TEMPLATES: list[Template] = [
     T("COMMAND", "GETKEYS", "SET", "k", "v"),
     T("ECHO", "x", "y"),
     T("PUBSUB", "CHANNELS", "c*"),
+    T("PUBSUB", "NUMSUB", "a", "b"),
+    T("PUBSUB", "SHARDNUMSUB", "a"),
+    T("SPUBLISH", "c", "m"),
+    # Client ids and addresses differ between the servers: small numbers are left out where a
+    # value names a client (it could be a live one), the other hostile values must be refused alike.
+    T("CLIENT", "KILL", "ID", "999999", positions=[2, 3], skip={3: SMALL_NUMBERS}),
+    T("CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "yes"),
+    T("CLIENT", "KILL", "USER", "nobody"),
+    T("CLIENT", "SETNAME", "x"),
+    T("CLIENT", "REPLY", "ON"),
+    T("CLIENT", "TRACKING", "on", "REDIRECT", "999999", skip={4: SMALL_NUMBERS}),
+    T("CLIENT", "TRACKING", "off", "PREFIX", "a", "BCAST"),
+    T("CLIENT", "CACHING", "yes"),
+    T("CLIENT", "UNBLOCK", "999999", "ERROR", skip={2: SMALL_NUMBERS}),
+    T("CLIENT", "GETNAME", positions=[1]),
+    T("HELLO", "2", errors_only=True),  # the greeting holds ids and versions
+    T("AUTH", "x"),
+    T("AUTH", "user", "pass"),
+    T("WATCH", "s", "l"),
+    T("UNWATCH", positions=[]),
+    T("EXEC", positions=[]),
+    T("DISCARD", positions=[]),
+    T("HELLO", "2", "SETNAME", "x", errors_only=True),
+    T("CLIENT", "LIST", "TYPE", "normal", errors_only=True),  # the list holds ids and ages
+    T("CLIENT", "KILL", "TYPE", "pubsub"),
+    T("CONFIG", "SET", "hz", "10", positions=[2]),  # values: test_hostile_limits (restored there)
 ]
 
 XFAIL: dict[tuple[str, int], str] = {}
@@ -43,3 +69,25 @@ def test_select_checks_the_c_int_range_first(pair: Pair) -> None:
     """getIntFromObjectOrReply: outside a C int it is a range error, inside an index error."""
     for index in ("2147483648", "-2147483649", I64_MAX, "2147483647", "-1", "16"):
         pair.check("SELECT", index)
+
+
+#: Commands queued in MULTI with hostile arguments: a queue-time error aborts EXEC, a
+#: run-time error is one element of EXEC's reply.
+QUEUED = [
+    ["SET", "k"], ["NOPE", "x"], ["INCRBY", "n", "9223372036854775807"], ["INCRBY", "n", "1"],
+    ["LPUSH", "s", "x"], ["GETRANGE", "s", I64_MIN, I64_MAX], ["ZADD", "z", "nan", "m"],
+    ["SRANDMEMBER", "st", "-9223372036854775808"], ["EXPIRE", "s", "9223372036854775807"],
+    ["MULTI"], ["WATCH", "s"], ["SELECT", "2147483648"], ["EXEC"],
+]
+
+
+@pytest.mark.parametrize("queued", QUEUED, ids=lambda q: " ".join(q))
+def test_hostile_commands_in_multi(pair: Pair, queued: list[str]) -> None:
+    reset(pair)
+    pair.check("MULTI")
+    pair.check(*queued)
+    pair.check("INCR", "n")
+    pair.check("EXEC")
+    pair.check("GET", "n")
+    pair.check("EXEC")
+    pair.check("DISCARD")

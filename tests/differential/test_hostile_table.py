@@ -49,6 +49,9 @@ HOSTILE_NUMBERS: tuple[str, ...] = (
 #: Bytes that are not UTF-8 (error texts that echo an argument must echo it raw).
 HOSTILE_BYTES: tuple[bytes, ...] = (b"\xff\xfe", "é".encode(), b"a\r\nb")
 
+#: Hostile values that are small non-negative integers (a live client id, a real database).
+SMALL_NUMBERS: tuple[str, ...] = ("0", "1", "3", "00", "01", "-0", "+1", " 1", "1 ", "1\x00", "1e3", "5.")
+
 #: Keys of every type (built by ``SETUP``), a missing key and the empty key name.
 HOSTILE_KEYS: tuple[str, ...] = ("s", "n", "l", "h", "st", "z", "missing", "")
 
@@ -138,20 +141,23 @@ def params(templates: Sequence[Template],
 
 
 def sorted_frame(frame: bytes) -> bytes:
-    """Sort a flat array of bulk strings by length-aware parsing (members may hold CRLF)."""
-    if frame[:1] not in (b"*", b"~"):
+    """Sort a flat array/set of bulk strings, or a map's pairs, by length-aware parsing
+    (members may hold CRLF)."""
+    if frame[:1] not in (b"*", b"~", b"%"):
         return frame
     head_end = frame.index(b"\r\n")
     count = int(frame[1:head_end])
+    width = 2 if frame[:1] == b"%" else 1
     pos = head_end + 2
     items = []
     for _ in range(max(count, 0)):
-        if frame[pos:pos + 1] != b"$":
-            return frame  # not flat: compared as sent
-        nl = frame.index(b"\r\n", pos)
-        end = nl + 2 + int(frame[pos + 1:nl]) + 2
-        items.append(frame[pos:end])
-        pos = end
+        start = pos
+        for _ in range(width):
+            if frame[pos:pos + 1] != b"$":
+                return frame  # not flat: compared as sent
+            nl = frame.index(b"\r\n", pos)
+            pos = nl + 2 + int(frame[pos + 1:nl]) + 2
+        items.append(frame[start:pos])
     return frame[:head_end + 2] + b"".join(sorted(items)) + frame[pos:]
 
 
@@ -188,6 +194,12 @@ def mismatches(pair: Pair, template: Template, pos: int, values: Sequence[str | 
         if ours != theirs:
             bad.append(f"state after group: {probe!r}: damselfly {ours[:200]!r} != redis {theirs[:200]!r}")
     return bad
+
+
+def test_sorted_frame_keeps_map_pairs_and_crlf_members() -> None:
+    frame = b"%2\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\na\r\n$4\r\nx\r\ny\r\n"
+    assert sorted_frame(frame) == b"%2\r\n$1\r\na\r\n$4\r\nx\r\ny\r\n$1\r\nz\r\n$1\r\n1\r\n"
+    assert sorted_frame(b"*2\r\n$1\r\nb\r\n:1\r\n") == b"*2\r\n$1\r\nb\r\n:1\r\n"
 
 
 def check_group(pair: Pair, template: Template, pos: int, values: Sequence[str | bytes]) -> None:

@@ -121,7 +121,7 @@ def hello(client: "Client", argv: list[bytes]) -> Any:
             client.name = argv[i + 1]
             i += 2
         else:
-            raise CommandError(f"ERR Syntax error in HELLO option '{argv[i].decode('utf-8', 'replace')}'")
+            raise CommandError(f"ERR Syntax error in HELLO option '{errors.c_string(argv[i])}'")
     if not client.authenticated:
         raise CommandError(_HELLO_NOAUTH)
     if version:
@@ -251,7 +251,7 @@ def client_getname(client: "Client", argv: list[bytes]) -> Any:
 def _type_by_name(raw: bytes) -> str:
     kind = TYPE_BY_NAME.get(raw.lower())
     if kind is None:
-        raise CommandError(f"ERR Unknown client type '{raw.decode('utf-8', 'replace')}'")
+        raise CommandError(f"ERR Unknown client type '{errors.c_string(raw)}'")
     return kind
 
 
@@ -324,7 +324,7 @@ def client_kill(client: "Client", argv: list[bytes]) -> Any:
                 laddr = value.decode("utf-8", "replace")
             elif opt == b"user":
                 if not _user_exists(client, value):
-                    raise CommandError(f"ERR No such user '{value.decode('utf-8', 'replace')}'")
+                    raise CommandError(f"ERR No such user '{errors.c_string(value)}'")
                 user = value.decode("utf-8", "replace")
             elif opt == b"skipme":
                 low = value.lower()

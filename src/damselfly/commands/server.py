@@ -138,7 +138,8 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
         given = argv[i].decode("utf-8", "replace")
         option = canonical(given)
         if option not in OPTIONS:
-            raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{given}'")
+            raise CommandError("ERR Unknown option or number of arguments for CONFIG SET - "
+                               f"'{errors.c_string(argv[i])}'")
         if not OPTIONS[option].mutable:
             raise _set_error(given, "can't set immutable config")
         if option in _PROTECTED and not _allowed(_protected_setting(client), client):
