@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from .conftest import Pair
 
-pytestmark = [pytest.mark.differential, pytest.mark.timeout(300)]
-
 EXAMPLES = int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "100"))
+
+pytestmark = [pytest.mark.differential, pytest.mark.timeout(300 + EXAMPLES // 5)]
 
 
 def _bulk(frame: bytes) -> bytes:

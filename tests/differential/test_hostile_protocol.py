@@ -21,9 +21,9 @@ from damselfly.protocol.parser import RequestParser
 from ..resp import RawConnection
 from .conftest import Pair
 
-pytestmark = [pytest.mark.differential, pytest.mark.timeout(300)]
-
 EXAMPLES = int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "60"))
+
+pytestmark = [pytest.mark.differential, pytest.mark.timeout(300 + EXAMPLES // 5)]
 
 #: Commands the generated pipelines use; anything else that is a real command is not sent.
 SAFE = {b"ECHO", b"PING", b"SET", b"GET", b"EXISTS", b"STRLEN", b"APPEND", b"DEL", b"INCR",

@@ -22,9 +22,9 @@ from . import (test_hostile_bitmaps, test_hostile_hashes, test_hostile_keys, tes
 from .conftest import Pair
 from .test_hostile_table import HOSTILE, Template, reset, sorted_frame
 
-pytestmark = [pytest.mark.differential, pytest.mark.timeout(300)]
-
 EXAMPLES = int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "150"))
+
+pytestmark = [pytest.mark.differential, pytest.mark.timeout(300 + EXAMPLES // 5)]
 
 TEMPLATES: list[Template] = [
     t for module in (test_hostile_strings, test_hostile_lists, test_hostile_hashes, test_hostile_sets,

@@ -39,6 +39,8 @@ from damselfly import errors
 from damselfly.protocol.parser import INLINE_MAX_SIZE, RequestParser
 
 EXAMPLES = int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300"))
+# The suite's 120 s guard is per test; ``make fuzz`` (20,000 examples) needs longer per property.
+pytestmark = pytest.mark.timeout(120 + EXAMPLES // 10)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: Every text the parser may answer with (``expected '$', got 'c'`` for each byte c).
