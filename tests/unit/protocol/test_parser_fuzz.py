@@ -21,8 +21,9 @@ in one read is accepted, the same line in pieces is "too big").
 
 ``DAMSELFLY_FUZZ_EXAMPLES`` sets the examples per property (``make fuzz``);
 the count of parser runs is printed at the end of the module. With atheris
-installed (optional, not a dependency), ``python tests/unit/protocol/test_parser_fuzz.py``
-runs the same checks under coverage-guided fuzzing.
+installed (optional, not a dependency; its cp311 manylinux wheel installs from
+PyPI), ``python tests/unit/protocol/test_parser_fuzz.py -max_total_time=60 CORPUS_DIR``
+runs the same checks under coverage-guided fuzzing (libFuzzer flags apply).
 """
 from __future__ import annotations
 
@@ -346,5 +347,6 @@ def atheris_one_input(data: bytes) -> None:
 
 if __name__ == "__main__":  # pragma: no cover - needs atheris (pip install atheris)
     import atheris  # type: ignore[import-not-found]
+    atheris.instrument_all()  # coverage of the parser's Python code guides the mutations
     atheris.Setup(sys.argv, atheris_one_input)
     atheris.Fuzz()
