@@ -138,31 +138,7 @@ def test_split_args_like_sdssplitargs() -> None:
     assert split_args(b"\"a\x00b\"") is None
 
 
-@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
-@given(st.binary(max_size=300), st.lists(st.integers(min_value=0, max_value=300), max_size=5))
-def test_fuzz_random_bytes_never_raise(data: bytes, cuts: list[int]) -> None:
-    """Random input: no exception escapes; every outcome is commands or a Redis error."""
-    p = RequestParser()
-    points = sorted({c for c in cuts if c <= len(data)})
-    prev = 0
-    for c in points + [len(data)]:
-        for cmd in p.feed(data[prev:c]):
-            assert cmd and all(isinstance(a, bytes) for a in cmd)
-        prev = c
-    assert p.error is None or p.error.startswith("ERR Protocol error: ")
-
-
-@settings(max_examples=int(os.environ.get("DAMSELFLY_FUZZ_EXAMPLES", "300")), deadline=None)
-@given(st.lists(st.lists(st.binary(max_size=20), min_size=1, max_size=5), min_size=1, max_size=5),
-       st.integers(min_value=1, max_value=50))
-def test_fuzz_valid_pipelines_roundtrip(commands: list[list[bytes]], step: int) -> None:
-    frame = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in c)
-                     for c in commands)
-    p = RequestParser()
-    got: list[list[bytes]] = []
-    for i in range(0, len(frame), step):
-        got += p.feed(frame[i:i + step])
-    assert got == commands
+# The random-input and pipeline fuzzing lives in test_parser_fuzz.py (both parsers, any split).
 
 
 def _pure() -> RequestParser:
