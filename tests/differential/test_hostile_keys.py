@@ -8,6 +8,9 @@ from .test_hostile_table import I64_MAX, I64_MIN, T, Template, check_group, para
 
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(120)]
 
+#: DUMP of the string "hello world" from redis-server 7.0.15 (RDB version 10, CRC64 trailer).
+DUMP_HELLO = "\x00\x0bhello world\n\x00\x0b\xfcI\xb9\xa6\xc7\xa04".encode("latin-1")
+
 TEMPLATES: list[Template] = [
     T("EXPIRE", "e", "100", timed=True, fresh=True),
     T("EXPIRE", "e", "100", "GT", timed=True, fresh=True),
@@ -37,6 +40,11 @@ TEMPLATES: list[Template] = [
     T("SORT", "l", "BY", "nosort", "LIMIT", "1", "-1", "ALPHA", skip={1: ["st"]}),
     T("SORT_RO", "z", "LIMIT", "0", "10", "DESC"),
     T("TOUCH", "s", "missing"),
+    # RESTORE with the DUMP of "hello world" (RDB 10, checksummed) and hostile TTL/options;
+    # the payload position gets hostile values too (a bad checksum is refused before parsing).
+    T("RESTORE", "r", "0", DUMP_HELLO, "REPLACE", "IDLETIME", "5", skip={4: ["REPLACE"]}, timed=True),
+    T("RESTORE", "r", "4102444800000", DUMP_HELLO, "ABSTTL", "FREQ", "5", positions=[2, 5, 6], timed=True),
+    T("DUMP", "s", errors_only=True),
     # Distinct weights make the order defined; other containers' keys would sort members
     # by missing (equal) weights, an order Redis leaves to qsort.
     T("SORT", "l", "BY", "w_*", "GET", "#", "GET", "h->f", "LIMIT", "0", "-1", "DESC", "ALPHA",

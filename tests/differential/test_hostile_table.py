@@ -95,7 +95,7 @@ SETUP: tuple[tuple[str, ...], ...] = (
 class Template:
     """One command shape; ``positions`` limits which arguments are replaced (default: all)."""
 
-    argv: tuple[str, ...]
+    argv: tuple[str | bytes, ...]
     positions: tuple[int, ...] | None = None
     fresh: bool = False                       # rebuild the database before every single case
     unordered: bool = False                   # sort a flat array reply before comparing
@@ -105,7 +105,7 @@ class Template:
 
     @property
     def name(self) -> str:
-        return " ".join(a if a else "''" for a in self.argv)
+        return " ".join((repr(a)[2:14] if isinstance(a, bytes) else a) or "''" for a in self.argv)
 
     def cases(self) -> Iterator[tuple[int, list[str | bytes]]]:
         """(position, values) groups: each position with the hostile values it receives."""
@@ -115,7 +115,7 @@ class Template:
             yield pos, [v for v in HOSTILE if v not in banned]
 
 
-def T(*argv: str, positions: Sequence[int] | None = None, fresh: bool = False,
+def T(*argv: str | bytes, positions: Sequence[int] | None = None, fresh: bool = False,
       unordered: bool = False, skip: dict[int, Iterable[str]] | None = None,
       errors_only: bool = False, timed: bool = False) -> Template:
     """A template; ``timed`` ones (EXPIRE, GETEX...) act on "e", never on the probed keys."""
