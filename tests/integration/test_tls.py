@@ -379,6 +379,8 @@ def _refused_at(host: str, port: int) -> bool:
         socket.create_connection((host, port), timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:  # a listener closing while we connect: not refused yet
+        return False
     return False
 
 
