@@ -62,6 +62,16 @@ def has_spaces(text: bytes) -> bool:
     return any(c in _SPACES for c in text)
 
 
+def _rule_digest(op: bytes) -> str:
+    """The SHA-256 hex digest a password rule names: ``>pw``/``<pw`` hash the password,
+    ``#hex``/``!hex`` give the digest itself (checked, as Redis's ``ACLSetUser``)."""
+    if op[:1] in (b">", b"<"):
+        return hash_password(op[1:])
+    if not _valid_hash(op[1:]):
+        raise AclRuleError(E_HASH)
+    return op[1:].decode()
+
+
 def _valid_hash(text: bytes) -> bool:
     return len(text) == 64 and all(c in b"0123456789abcdef" for c in text)
 
@@ -275,22 +285,12 @@ class User:
             self.nopass = False
             self.passwords.clear()
         elif op[:1] in (b">", b"#"):
-            if op[:1] == b">":
-                digest = hash_password(op[1:])
-            else:
-                if not _valid_hash(op[1:]):
-                    raise AclRuleError(E_HASH)
-                digest = op[1:].decode()
+            digest = _rule_digest(op)
             if digest not in self.passwords:
                 self.passwords.append(digest)
             self.nopass = False
         elif op[:1] in (b"<", b"!"):
-            if op[:1] == b"<":
-                digest = hash_password(op[1:])
-            else:
-                if not _valid_hash(op[1:]):
-                    raise AclRuleError(E_HASH)
-                digest = op[1:].decode()
+            digest = _rule_digest(op)
             if digest not in self.passwords:
                 raise AclRuleError(E_NOPASS)
             self.passwords.remove(digest)

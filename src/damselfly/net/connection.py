@@ -284,6 +284,16 @@ class Connection(asyncio.Protocol):
         return (client.reply_mode == "on" and not client.skip_replies and not self._post
                 and not client.close_after_reply and plain_ok(client))
 
+    def _plain_setup(self, client: Client) -> tuple[Any, Any, bytes, float]:
+        """What the plain branch of :meth:`_run` reads per command, taken once per read and
+        after each general command: the plain-command lookup (finding nothing unless
+        :meth:`_plain_ready`), the reply encoder and null for the protocol, the SLOWLOG threshold."""
+        plain = plain_commands(self.state.table).get if self._plain_ready(client) else _NOT_PLAIN
+        resp3 = client.resp == 3
+        slow = self.state.config.slowlog_log_slower_than
+        return (plain, encode_into_resp3 if resp3 else encode_into_resp2, b"_\r\n" if resp3 else b"$-1\r\n",
+                _NO_LIMIT if slow < 0 else slow)
+
     def _run(self, commands: Any) -> None:
         """Execute ``commands`` in order, encoding replies into the sink.
 
@@ -317,14 +327,8 @@ class Connection(asyncio.Protocol):
         if queue:  # pushes queued before this read are written before its replies (rule 6)
             self._drain_into(out, 0, state.config.control_batching)
         check, seen, size = CHECK_CHUNKS, 0, 0  # when to look at the sink, chunks measured, their bytes
-        plain = plain_commands(state.table).get if self._plain_ready(client) else _NOT_PLAIN  # type: ignore[arg-type]
-        resp3 = client.resp == 3
-        encode = encode_into_resp3 if resp3 else encode_into_resp2
-        null = b"_\r\n" if resp3 else b"$-1\r\n"
+        plain, encode, null, slow = self._plain_setup(client)
         stats = state.stats
-        slow = state.config.slowlog_log_slower_than
-        if slow < 0:
-            slow = _NO_LIMIT
         t = _perf()
         for index, argv in enumerate(commands):
             spec = plain(argv[0])
@@ -385,13 +389,7 @@ class Connection(asyncio.Protocol):
                     self.close()
                     return
                 # the command may have changed what the plain branch relies on
-                plain = plain_commands(state.table).get if self._plain_ready(client) else _NOT_PLAIN  # type: ignore[arg-type]
-                resp3 = client.resp == 3
-                encode = encode_into_resp3 if resp3 else encode_into_resp2
-                null = b"_\r\n" if resp3 else b"$-1\r\n"
-                slow = state.config.slowlog_log_slower_than
-                if slow < 0:
-                    slow = _NO_LIMIT
+                plain, encode, null, slow = self._plain_setup(client)
                 t = _perf()
             if len(out) >= check:  # every CHECK_CHUNKS chunks; each chunk's size is read once
                 size += sum(map(len, out[seen:]))
