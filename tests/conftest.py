@@ -88,8 +88,11 @@ def raw(server: Server) -> Iterator[RawConnection]:
 class RedisServerProcess:
     """A real redis-server started on a free port in a temporary directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str, port_options: tuple[str, ...] = ()) -> None:
+        """``options`` are extra command-line arguments; each name in ``port_options``
+        (``"tls-port"``) gets a free port of its own, kept in :attr:`ports`."""
         self.dir = tempfile.mkdtemp(prefix="redis-ref-")
+        self.ports: dict[str, int] = {}
         # free_port() only says the port was free a moment ago: several test
         # sessions run at once on this machine, and a redis-server that lost the
         # race for its port exits while the port answers - with another session's
@@ -97,9 +100,11 @@ class RedisServerProcess:
         # differential failures). So the server that answers must be ours.
         for _ in range(5):
             self.port = free_port()
+            self.ports = {name: free_port() for name in port_options}
+            extra = [part for name, port in self.ports.items() for part in (f"--{name}", str(port))]
             self.proc = subprocess.Popen(
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir],
+                 "--appendonly", "no", "--dir", self.dir, *extra, *options],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if self._wait_ours():
                 return

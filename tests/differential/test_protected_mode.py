@@ -8,47 +8,16 @@ from __future__ import annotations
 import select
 import shutil
 import socket
-import subprocess
-import tempfile
-import time
 from typing import Iterator
 
 import pytest
 
 from damselfly import Server
 
-from ..conftest import free_port
+from ..conftest import RedisServerProcess
 from ..integration.test_protected_mode import NON_LOCAL, connect_from, read_until_closed
 
 pytestmark = pytest.mark.differential
-
-
-class _Redis:
-    """redis-server with extra options, on a free port of 127.0.0.1."""
-
-    def __init__(self, *options: str) -> None:
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="redis-prot-")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, *options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _pair(**options: str) -> Iterator[tuple[int, int]]:
@@ -60,7 +29,7 @@ def _pair(**options: str) -> Iterator[tuple[int, int]]:
     except OSError:
         pytest.skip("127.0.0.2 is not usable as a source address here")
     args = [part for name, value in options.items() for part in (f"--{name.replace('_', '-')}", value)]
-    theirs = _Redis(*args)
+    theirs = RedisServerProcess(*args)
     ours = Server(port=0, **options).start()
     try:
         yield ours.port, theirs.port

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from typing import Iterator
 
@@ -12,7 +9,7 @@ import pytest
 
 from damselfly import Server
 
-from ..conftest import free_port
+from ..conftest import RedisServerProcess, free_port
 from ..integration.test_tls import TLS12, TLS13, client_context, tls_ping
 from ..resp import RawConnection
 from ..tls_certs import Certs, available, make_certs
@@ -46,31 +43,12 @@ def test_turning_tls_on_without_certificate_fails_alike(pair):
     pair.check("CONFIG", "GET", "tls-port")
 
 
-class _TLSRedis:
-    def __init__(self, certs: Certs) -> None:
-        self.port, self.tls_port = free_port(), free_port()
-        self.dir = tempfile.mkdtemp(prefix="redis-tls-")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, "--tls-port", str(self.tls_port), "--tls-cert-file", certs.server_cert,
-             "--tls-key-file", certs.server_key, "--tls-ca-cert-file", certs.ca],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
+def _tls_redis(certs: Certs) -> RedisServerProcess:
+    try:
+        return RedisServerProcess("--tls-cert-file", certs.server_cert, "--tls-key-file", certs.server_key,
+                                  "--tls-ca-cert-file", certs.ca, port_options=("tls-port",))
+    except RuntimeError:
         pytest.skip("redis-server did not start with TLS (built without it?)")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +57,10 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
 
 
 @pytest.fixture
-def tls_pair(certs) -> Iterator[tuple[Server, _TLSRedis]]:
+def tls_pair(certs) -> Iterator[tuple[Server, RedisServerProcess]]:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server not installed")
-    theirs = _TLSRedis(certs)
+    theirs = _tls_redis(certs)
     ours = Server(port=0, tls_port=free_port(), tls_cert_file=certs.server_cert, tls_key_file=certs.server_key,
                   tls_ca_cert_file=certs.ca).start()
     try:
@@ -119,7 +97,7 @@ def test_tls_on_config_set_matches(tls_pair, command):
 
 
 def test_handshakes_match(tls_pair, certs):
-    ports = [tls_pair[0].config.tls_port, tls_pair[1].tls_port]
+    ports = [tls_pair[0].config.tls_port, tls_pair[1].ports["tls-port"]]
     for kwargs in ({}, {"versions": TLS12}, {"versions": TLS13}):
         assert [tls_ping(p, client_context(certs, **kwargs)) for p in ports] == [b"+PONG\r\n"] * 2
     for kwargs in ({"cert": False}, {"rogue": True}):
