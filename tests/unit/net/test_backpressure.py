@@ -8,25 +8,11 @@ client-output-buffer-limit to command replies.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from damselfly.app import build_state
-from damselfly.config import Config
 from damselfly.net.connection import CHECK_CHUNKS, Connection
 
-
-class Loop:
-    def __init__(self) -> None:
-        self.ready: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
-
-    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.ready.append((fn, args))
-
-    def run(self) -> None:
-        while self.ready:
-            ready, self.ready = self.ready, []
-            for fn, args in ready:
-                fn(*args)
+from .fakes import FakeLoop, frame, make_connection
 
 
 class PausingTransport:
@@ -83,22 +69,14 @@ class PausingTransport:
         return self.closed or self.aborted
 
 
-def make(**options: str) -> tuple[Connection, PausingTransport, Loop]:
-    config = Config()
-    config.set("save", "")
-    for name, value in options.items():
-        config.set(name.replace("_", "-"), value)
-    state = build_state(config)
-    loop = Loop()
-    conn = Connection(state, loop)  # type: ignore[arg-type]
+def make(**options: str) -> tuple[Connection, PausingTransport, FakeLoop]:
     transport = PausingTransport()
-    transport.protocol = conn
-    conn.connection_made(transport)  # type: ignore[arg-type]
+    conn, loop = make_connection(transport, **options)
     return conn, transport, loop
 
 
 def cmd(*args: bytes) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    return frame(args)
 
 
 BIG = b"v" * (1024 * 1024)

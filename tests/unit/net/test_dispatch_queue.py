@@ -6,86 +6,20 @@ rule is checked by what reaches the "socket" and when.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from damselfly.app import build_state
-from damselfly.config import Config
 from damselfly.control.messages import Checkpoint, ControlMessage, MonitorMessage, PubMessage
 from damselfly.net import connection as connection_module
 from damselfly.net.connection import Connection, _count_replying
 
-
-class FakeLoop:
-    """``call_soon`` queues; ``turn()`` runs what was queued before it started (one loop turn)."""
-
-    def __init__(self) -> None:
-        self.ready: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
-
-    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.ready.append((fn, args))
-
-    def turn(self) -> int:
-        ready, self.ready = self.ready, []
-        for fn, args in ready:
-            fn(*args)
-        return len(ready)
-
-    def run(self, limit: int = 10_000) -> int:
-        turns = 0
-        while self.ready and turns < limit:
-            self.turn()
-            turns += 1
-        return turns
-
-
-class FakeTransport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.buffered = 0
-        self.aborted = False
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    @property
-    def data(self) -> bytes:
-        return b"".join(self.writes)
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-    def get_write_buffer_size(self) -> int:
-        return self.buffered
-
-    def close(self) -> None:
-        self.closed = True
-
-    def abort(self) -> None:
-        self.aborted = True
-
-    def is_closing(self) -> bool:
-        return self.closed or self.aborted
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
+from .fakes import FakeLoop, FakeTransport, make_connection
 
 
 def make(**options: str) -> tuple[Connection, FakeTransport, FakeLoop]:
-    config = Config()
-    config.set("save", "")
-    for name, value in options.items():
-        config.set(name.replace("_", "-"), value)
-    state = build_state(config)
-    loop = FakeLoop()
-    conn = Connection(state, loop)  # type: ignore[arg-type]
     transport = FakeTransport()
-    conn.connection_made(transport)  # type: ignore[arg-type]
+    conn, loop = make_connection(transport, **options)
     return conn, transport, loop
 
 

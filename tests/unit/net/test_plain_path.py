@@ -11,59 +11,15 @@ hooks, unknown and mixed-case names, errors, large values, pushes to self).
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from damselfly.app import build_state
-from damselfly.config import Config
 from damselfly.net import connection as connection_module
 from damselfly.net.connection import Connection
 
-
-class Loop:
-    def __init__(self) -> None:
-        self.ready: list[Callable[[], Any]] = []
-
-    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.ready.append(lambda: fn(*args))
-
-    def run(self) -> None:
-        while self.ready:
-            ready, self.ready = self.ready, []
-            for fn in ready:
-                fn()
-
-
-class Transport:
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.data += data
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        self.closed = True
-
-    abort = close
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
-def _frame(argv: list[bytes]) -> bytes:
-    return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in argv)
+from .fakes import FakeTransport, frame, make_connection
 
 
 def run(reads: list[list[list[bytes]]], plain: bool, monkeypatch: pytest.MonkeyPatch,
@@ -72,19 +28,13 @@ def run(reads: list[list[list[bytes]]], plain: bool, monkeypatch: pytest.MonkeyP
     with monkeypatch.context() as m:
         if not plain:
             m.setattr(Connection, "_plain_ready", lambda self, client: False)
-        config = Config()
-        config.set("save", "")
-        for name, value in options.items():
-            config.set(name.replace("_", "-"), value)
-        state = build_state(config)
-        loop = Loop()
-        conn = Connection(state, loop)  # type: ignore[arg-type]
-        transport = Transport()
-        conn.connection_made(transport)  # type: ignore[arg-type]
+        transport = FakeTransport()
+        conn, loop = make_connection(transport, **options)
+        state = conn.state
         for read in reads:
             if transport.closed:
                 break
-            conn.data_received(b"".join(map(_frame, read)))
+            conn.data_received(b"".join(map(frame, read)))
             loop.run()
         stats = state.stats
         counters = {
