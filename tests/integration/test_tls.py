@@ -5,7 +5,6 @@ server listens on its plain port and on ``tls-port`` together, one keyspace.
 """
 from __future__ import annotations
 
-import asyncio
 import shutil
 import socket
 import ssl
@@ -336,11 +335,11 @@ def test_config_set_bind_moves_the_tls_listener_too(start_server, certs):
     assert tls_ping(port, client_context(certs)) == b"+PONG\r\n"
 
 
-def test_config_set_bind_refused_by_the_tls_port_changes_nothing(start_server, certs):
-    srv = start_server(**tls_options(certs))
+def _bind_refused_with_busy(srv: Any, busy_port: int) -> redis.Redis:
+    """CONFIG SET bind adding ::1 while another socket holds ::1:``busy_port``: Redis's error."""
     try:
         busy = socket.socket(socket.AF_INET6)
-        busy.bind(("::1", srv.config.tls_port))
+        busy.bind(("::1", busy_port))
     except OSError:
         pytest.skip("::1 is not available here")
     busy.listen(1)
@@ -349,6 +348,12 @@ def test_config_set_bind_refused_by_the_tls_port_changes_nothing(start_server, c
         admin.config_set("bind", "127.0.0.1 ::1")
     busy.close()
     assert str(info.value) == _set_error("bind", "Failed to bind to specified addresses.")
+    return admin
+
+
+def test_config_set_bind_refused_by_the_tls_port_changes_nothing(start_server, certs):
+    srv = start_server(**tls_options(certs))
+    admin = _bind_refused_with_busy(srv, srv.config.tls_port)
     assert admin.config_get("bind")["bind"] == "127.0.0.1"
     assert _eventually(lambda: _refused_at("::1", srv.port))  # the plain listener went back too
     assert admin.ping() and tls_ping(srv.config.tls_port, client_context(certs)) == b"+PONG\r\n"
@@ -356,17 +361,7 @@ def test_config_set_bind_refused_by_the_tls_port_changes_nothing(start_server, c
 
 def test_config_set_bind_refused_by_the_plain_port_reverts_tls(start_server, certs):
     srv = start_server(**tls_options(certs))
-    try:
-        busy = socket.socket(socket.AF_INET6)
-        busy.bind(("::1", srv.port))
-    except OSError:
-        pytest.skip("::1 is not available here")
-    busy.listen(1)
-    admin = redis.Redis(port=srv.port, decode_responses=True)
-    with pytest.raises(redis.ResponseError) as info:
-        admin.config_set("bind", "127.0.0.1 ::1")
-    busy.close()
-    assert str(info.value) == _set_error("bind", "Failed to bind to specified addresses.")
+    _bind_refused_with_busy(srv, srv.port)
     assert _eventually(lambda: _refused_at("::1", srv.config.tls_port))
     tls = srv._listener.tls
     assert _eventually(lambda: all(task.done() for task in tls._tasks))
