@@ -208,6 +208,9 @@ def test_client_kill_by_address_and_id(server, redis_server) -> None:
     for host, port in ((server.host, server.port), (redis_server.host, redis_server.port)):
         killer, victim, other = (RawConnection(host, port) for _ in range(3))
         try:
+            # a connection the server has not accepted yet is no client to kill: make sure
+            # both are (an event loop may read the killer before accepting the others)
+            assert victim.command("PING") == other.command("PING") == b"+PONG\r\n"
             vaddr = "%s:%d" % victim.sock.getsockname()
             assert killer.command("CLIENT", "KILL", vaddr) == b"+OK\r\n"
             assert victim.is_closed()
