@@ -188,6 +188,10 @@ def mismatches(pair: Pair, template: Template, pos: int, values: Sequence[str | 
     # The connection still answers, and both servers still hold the same data.
     for probe in (("PING",), ("DBSIZE",), ("LRANGE", "l", "0", "-1"), ("ZRANGE", "z", "0", "-1", "WITHSCORES"),
                   ("GET", "s"), ("GET", "n"), ("GET", "b"), ("SMEMBERS", "st"), ("HGETALL", "h")):
+        if probe[0] == "DBSIZE" and template.timed:
+            # DBSIZE counts a key whose millisecond TTL has passed until the active expiry
+            # cycle reclaims it, which each server does on its own clock
+            continue
         ours, theirs = pair.both(*probe)
         if probe[0] in ("SMEMBERS", "HGETALL"):
             ours, theirs = sorted_frame(ours), sorted_frame(theirs)
