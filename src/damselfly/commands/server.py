@@ -160,8 +160,10 @@ def config_set(client: "Client", argv: list[bytes]) -> Any:
             config.set(option, text)
             done.append(option)
     except ConfigError as exc:
-        for option in done:
-            config.set(option, old[option])
+        # Config.set stores before its listeners run, so a listener's refusal leaves the
+        # failing option stored too: it goes back with the ones already done
+        for restored in (*done, option):
+            config.set(restored, old[restored])
         raise _set_error(option, str(exc)) from None
     # TLS first: its listeners are bound at once, while the plain ones start on a later loop
     # turn and cannot be taken back within this call; a plain failure then reverts TLS.

@@ -175,6 +175,20 @@ def test_config_set_is_all_or_nothing(h: Harness) -> None:
     assert h.state.config.maxmemory == 0 and h.state.config.maxmemory_policy == "noeviction"
 
 
+def test_config_set_restores_an_option_whose_listener_refused_it(h: Harness) -> None:
+    from damselfly.config import ConfigError
+
+    def refuse(name: str, value: object) -> None:
+        if name == "timeout" and value == 7:
+            raise ConfigError("refused by a listener")
+
+    h.state.config.listeners.append(refuse)
+    c = h.connect()
+    reply = h.run(c, "CONFIG", "SET", "hz", "20", "timeout", "7")
+    assert reply == b"-ERR CONFIG SET failed (possibly related to argument 'timeout') - refused by a listener\r\n"
+    assert h.state.config.timeout == 0 and h.state.config.hz == 10
+
+
 def test_config_set_hz_is_clamped_like_redis(h: Harness) -> None:
     c = h.connect()
     h.run(c, "CONFIG", "SET", "hz", "1000")
