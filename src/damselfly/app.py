@@ -8,7 +8,7 @@ import signal
 import sys
 from typing import Any
 
-from . import __version__
+from . import __version__, malloc_tuning
 from .commands import build_table
 from .config import Config
 from .keyspace import Clock
@@ -132,5 +132,6 @@ def run(config: Config) -> int:
         log.warning("%s", exc)
         return 1
     watch_maxclients(config)
+    malloc_tuning.tune_malloc()
     install_event_loop_policy()
     return asyncio.run(serve(config))

@@ -1,0 +1,48 @@
+"""glibc malloc settings for a server that owns its process.
+
+A string that grows by APPEND, SETRANGE or SETBIT is copied into a new
+``bytes`` each time (docs/design.md, Keyspace). Past 128 KiB glibc serves each
+copy with mmap and raises its dynamic mmap threshold to the size of the block
+just freed, which the next copy exceeds by the appended bytes; and a copy
+served from the heap is trimmed back to the system when freed. Either way
+every APPEND faults in fresh pages. Fixing the thresholds at the ceilings
+glibc's own dynamic rule stops at on 64-bit (mmap 32 MiB, trim twice that)
+keeps such values in the heap, where a freed copy's space is reused by the
+next one. Measured with ``python -m bench.append`` (100,000 appends of 10
+bytes to one key, standalone server): both thresholds 1.9 s, the default 16.5
+s, the mmap threshold alone 16.7 s, the trim threshold alone 19.5 s. The cost
+is up to 64 MiB of freed memory kept at the top of the heap instead of being
+returned at once.
+
+Only the standalone server applies it (``app.run``); an embedded server
+runs in its host's process, whose allocator is not ours to tune.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+
+log = logging.getLogger("damselfly")
+
+M_TRIM_THRESHOLD = -1  # glibc's malloc.h
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 32 * 1024 * 1024
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD
+
+
+def tune_malloc() -> bool:
+    """Fix glibc's mmap and trim thresholds; False where the C library is not glibc or refuses."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+    if not ok:
+        log.debug("mallopt refused the mmap or trim threshold")
+    return ok
