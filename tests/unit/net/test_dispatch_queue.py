@@ -412,6 +412,24 @@ def test_hundred_published_messages_take_at_most_two_writes() -> None:
     assert payloads(sub_t.data) == [str(i).encode() for i in range(100)]
 
 
+def test_a_lone_run_is_one_batched_write_and_counted_as_such() -> None:
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    sub_t.writes.clear()
+    stats = sub.state.stats
+    before = stats.control_messages
+    pub.data_received(publishes(*[("a", str(i)) for i in range(10)]))
+    assert [m.count for m in sub.queue] == [10]
+    loop.run()
+    assert len(sub_t.writes) == 1 and payloads(sub_t.data) == [str(i).encode() for i in range(10)]
+    assert stats.control_batches == 1 and stats.control_messages == before + 10
+    assert stats.dispatch_queue_bytes == 0 and not sub.queue
+    pub.data_received(publishes(("a", "late")))  # the drained run is closed: a new one starts
+    assert [m.count for m in sub.queue] == [1]
+    loop.run()
+    assert sub_t.writes[-1].endswith(b"$4\r\nlate\r\n") and stats.control_batches == 1
+
+
 def test_a_run_is_one_entry_of_the_quota() -> None:
     sub, sub_t, pub, pub_t, loop = make_pair(async_dispatch_quota="2")
     sub.data_received(b"SUBSCRIBE a\r\n")
