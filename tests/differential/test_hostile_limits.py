@@ -90,19 +90,21 @@ def test_a_bulk_over_the_lowered_limit_on_a_new_connection(small_limit: Pair, se
             conn.close()
 
 
-@pytest.mark.xfail(reason="net/connection.py gives each connection's parser the limit in force when it "
-                          "connected; Redis reads server.proto_max_bulk_len on every request, so CONFIG SET "
-                          "applies to connections already open (here a raised limit)", strict=True)
-def test_a_bulk_over_the_lowered_limit_on_an_open_connection(small_limit: Pair, server, redis_server) -> None:
+def test_a_changed_limit_applies_to_open_connections(small_limit: Pair, server, redis_server) -> None:
+    """Redis reads proto-max-bulk-len for every request: CONFIG SET applies to connections already open."""
     conns = [RawConnection(s.host, s.port, timeout=1) for s in (server, redis_server)]
     try:
         for conn in conns:
-            conn.command("PING")
-        small_limit.check("CONFIG", "SET", "proto-max-bulk-len", str(2 * MB))  # raised: the bulk fits
+            conn.command("PING")  # connected under the 1 MB limit
+        small_limit.check("CONFIG", "SET", "proto-max-bulk-len", str(2 * MB))
+        for conn in conns:
+            conn.send(BIG_BULK + b"x" * (MB + 1) + b"\r\n")
+        assert [conn.read_reply() for conn in conns] == [b"+OK\r\n"] * 2
+        small_limit.check("CONFIG", "SET", "proto-max-bulk-len", str(MB))
         for conn in conns:
             conn.send(BIG_BULK)
         ours, theirs = (conn.read_all(0.5) for conn in conns)
-        assert ours == theirs
+        assert ours == theirs == b"-ERR Protocol error: invalid bulk length\r\n"
     finally:
         for conn in conns:
             conn.close()

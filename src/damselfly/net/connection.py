@@ -248,6 +248,7 @@ class Connection(asyncio.Protocol):
         client.last_interaction = time.monotonic()
         parser = self.parser
         parser.auth_required = not client.authenticated
+        parser.max_bulk_len = state.config.proto_max_bulk_len  # read per request, as Redis: CONFIG SET applies at once
         commands = parser.feed(data)
         if parser.error is None and parser.pending_bytes > state.config.client_query_buffer_limit:
             stats.client_query_buffer_limit_disconnections += 1
