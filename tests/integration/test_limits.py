@@ -137,9 +137,8 @@ def _flood_big_gets(host: str, port: int) -> bytes:
 def test_the_normal_output_limit_closes_a_client_that_does_not_read(start_server, redis_server) -> None:
     """Same scenario on both servers: 40 MB of replies against ``normal 1mb 0 0``.
 
-    Redis checks before writing, so it sends nothing; damselfly checks bytes it
-    could not hand to the kernel, so the client may first read what the socket
-    buffers took (a few MB on loopback).
+    Both check a large write before making it, so the first 2 MB reply already
+    closes the client; the assertion allows for what a socket buffer took.
     """
     srv = start_server(client_output_buffer_limit="normal 1mb 0 0")
     for host, port in ((srv.host, srv.port), (redis_server.host, redis_server.port)):
@@ -155,6 +154,31 @@ def test_the_normal_output_limit_closes_a_client_that_does_not_read(start_server
         else:
             r.config_set("client-output-buffer-limit", "normal 0 0 0")
             r.delete("big")
+        r.close()
+
+
+def test_one_reply_over_the_hard_limit_is_never_sent(start_server, redis_server) -> None:
+    """Redis adds a reply to the client's buffer, finds the limit passed, and closes the
+    client before writing: the client reads nothing, not even the reply's header."""
+    srv = start_server(client_output_buffer_limit="normal 1mb 0 0")
+    for host, port in ((srv.host, srv.port), (redis_server.host, redis_server.port)):
+        r = redis.Redis(host=host, port=port)
+        r.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+        r.set("big", b"v" * (2 * 1024 * 1024))
+        r.set("small", b"v" * (512 * 1024))
+        sock = socket.create_connection((host, port))
+        sock.settimeout(10)
+        sock.sendall(b"GET small\r\n")
+        expected = b"$524288\r\n" + b"v" * (512 * 1024) + b"\r\n"
+        got = b""
+        while len(got) < len(expected):
+            got += sock.recv(1 << 20)
+        assert got == expected  # under the limit: served
+        sock.sendall(b"GET big\r\n")
+        assert read_all(sock) == b"", port
+        sock.close()
+        r.config_set("client-output-buffer-limit", "normal 0 0 0")
+        r.delete("big", "small")
         r.close()
 
 

@@ -50,6 +50,7 @@ FLUSH_BYTES = 64 * 1024   # flush mid-pipeline once the sink passes this
 
 
 _NO_LIMIT = float("inf")
+REPLY_CHUNK_BYTES = 16 * 1024  # Redis's PROTO_REPLY_CHUNK_BYTES: a client's static reply buffer
 _perf = time.perf_counter
 _NOT_PLAIN: Any = {}.get  # the plain branch's lookup while it is off: every command misses
 _LOOPBACK = ("127.0.0.1", "::1")  # Redis's islocalClient: not the rest of 127.0.0.0/8
@@ -225,6 +226,19 @@ class Connection(asyncio.Protocol):
                 and self.transport is not None:
             self._read_paused = False
             self.transport.resume_reading()
+
+    def _unwritten_over_limit(self, size: int) -> bool:
+        """client-output-buffer-limit for ``size`` bytes about to be written, before writing them.
+
+        Redis builds a read's replies in the client's buffer and writes them
+        later, checking the limit as they are added: a reply over the hard
+        limit closes the client before any of it is sent. Its first
+        :data:`REPLY_CHUNK_BYTES` sit in the static buffer, which the limit
+        does not count, so neither does this; smaller writes are only
+        checked when the transport backs up (:meth:`_reply_limit_reached`).
+        """
+        limit = self._obuf_limit()
+        return bool(limit.hard or limit.soft) and self._over_output_limit(size - REPLY_CHUNK_BYTES)
 
     def _reply_limit_reached(self) -> bool:
         """client-output-buffer-limit for command replies (the ``normal`` class, or ``pubsub``).
@@ -442,6 +456,8 @@ class Connection(asyncio.Protocol):
         out.clear()
         if not data:
             return
+        if len(data) > REPLY_CHUNK_BYTES and self._unwritten_over_limit(len(data)):
+            return  # closed: as in Redis, a client over its limit gets none of its pending output
         stats = self.state.stats
         stats.total_writes_processed += 1
         stats.total_net_output_bytes += len(data)
@@ -676,7 +692,7 @@ class Connection(asyncio.Protocol):
             self._soft_since = 0.0  # below the soft limit again: its timer restarts
         self._obuf_budget = lowest - used
 
-    def _over_output_limit(self) -> bool:
+    def _over_output_limit(self, unwritten: int = 0) -> bool:
         """Apply client-output-buffer-limit to queued plus transport-buffered bytes (rule 7).
 
         Redis's ``checkClientOutputBufferLimits``: the hard limit closes at
@@ -688,7 +704,7 @@ class Connection(asyncio.Protocol):
         if not limit.hard and not limit.soft:
             self._obuf_budget = _NO_LIMIT
             return False
-        used = self._queued + self.output_bytes()
+        used = self._queued + self.output_bytes() + unwritten
         if limit.hard and used >= limit.hard:
             return self._kill_for_limit()
         if limit.soft and used >= limit.soft:
