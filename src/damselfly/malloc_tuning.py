@@ -46,3 +46,21 @@ def tune_malloc() -> bool:
     if not ok:
         log.debug("mallopt refused the mmap or trim threshold")
     return ok
+
+
+def trim_malloc() -> bool:
+    """glibc's ``malloc_trim(0)``: give the free pages of every arena back to the system.
+
+    MEMORY PURGE's work (Redis asks jemalloc to purge its dirty pages). The
+    process's own symbols are searched (``CDLL(None)``) rather than
+    ``find_library``, which runs ``ldconfig`` in a subprocess. True if memory
+    was released; False if none was, or where the C library has no
+    ``malloc_trim`` (musl, macOS).
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = (ctypes.c_size_t,)
+    trim.restype = ctypes.c_int
+    return trim(0) == 1

@@ -160,6 +160,19 @@ def entry_bytes(key: bytes, value: Any) -> int:
     return alloc(sys.getsizeof(key)) + object_bytes(value)
 
 
+def table_bytes(db: Any, lfu: bool) -> tuple[int, int]:
+    """(main, expires) table bytes of one database, as MEMORY STATS splits them.
+
+    main: the ``data`` and ``lru`` dicts (and the LFU words); expires: the
+    ``expires`` dict, each deadline and its heap entry.
+    """
+    e = len(db.expires)
+    main = dict_table_bytes(len(db.data)) + dict_table_bytes(len(db.lru))
+    if lfu:
+        main += len(db.lru) * _INT_BYTES
+    return main, dict_table_bytes(e) + e * (_INT_BYTES + _HEAP_ENTRY_BYTES)
+
+
 class MemoryTracker:
     """The memory model of one server (``state.extensions["memory"]``).
 
@@ -260,11 +273,8 @@ class MemoryTracker:
     def database_bytes(self, db: Any, lfu: bool, samples: int = CALIBRATE_SAMPLES) -> tuple[int, int]:
         """(table bytes, key and value bytes) of one database."""
         n = len(db.data)
-        e = len(db.expires)
-        tables = dict_table_bytes(n) + dict_table_bytes(len(db.lru)) + dict_table_bytes(e)
-        tables += e * (_INT_BYTES + _HEAP_ENTRY_BYTES)
-        if lfu:
-            tables += len(db.lru) * _INT_BYTES
+        main, expires = table_bytes(db, lfu)
+        tables = main + expires
         if not n:
             return tables, 0
         avg = self._sample_entries(db, samples)

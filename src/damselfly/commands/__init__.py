@@ -1,12 +1,12 @@
 """Command families. Each module declares a ``group``; the table is built here, explicitly."""
 from __future__ import annotations
 
-from . import (acl, bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, monitor, persistence,
-               pubsub, server, sets, sort, strings, tracking, transactions, zsets)
+from . import (acl, bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, memory, monitor,
+               persistence, pubsub, server, sets, sort, strings, tracking, transactions, zsets)
 from .registry import CommandGroup, CommandSpec, CommandTable
 
 FAMILIES: tuple[CommandGroup, ...] = (
-    connection.group, server.group, strings.group, keys.group, transactions.group,
+    connection.group, server.group, memory.group, strings.group, keys.group, transactions.group,
     pubsub.group, monitor.group, tracking.group, hashes.group, lists.group, sets.group, zsets.group,
     bitmaps.group, hyperloglog.group, sort.group, persistence.group, introspection.group,
     acl.group,

@@ -1,15 +1,12 @@
-"""Server commands: INFO, CONFIG, TIME, SHUTDOWN, DEBUG, SLOWLOG, MEMORY.
+"""Server commands: INFO, CONFIG, TIME, SHUTDOWN, DEBUG, SLOWLOG.
 
 LASTSAVE, SAVE and BGSAVE belong to the persistence family, DBSIZE,
 FLUSHDB, FLUSHALL and SWAPDB to the keys family, MONITOR to its own module,
-COMMAND to :mod:`.introspection`. LATENCY is not implemented (damselfly keeps
-no latency samples), so it stays an unknown command.
+COMMAND to :mod:`.introspection`, MEMORY to :mod:`.memory`. LATENCY is not
+implemented (damselfly keeps no latency samples), so it stays an unknown command.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -487,64 +484,4 @@ def slowlog_len(client: "Client", argv: list[bytes]) -> Any:
 def slowlog_reset(client: "Client", argv: list[bytes]) -> Any:
     """Clear the slow log (entry ids keep counting)."""
     client.server.slowlog.clear()
-    return OK
-
-
-# -- MEMORY -----------------------------------------------------------------------------
-
-group.container("memory", -2, "", acl="slow", since="4.0.0", summary="A container for memory diagnostics commands")
-
-_MEMORY_HELP = [
-    "PURGE",
-    "    Attempt to purge dirty pages for reclamation by the allocator.",
-    "USAGE <key> [SAMPLES <count>]",
-    "    Return memory in bytes used by <key> and its value. Nested values are",
-    "    sampled up to <count> times (default: 5, 0 means sample all).",
-]
-
-
-@group.subcommand("memory", "help", 2, "loading stale", acl="slow", since="4.0.0")
-def memory_help(client: "Client", argv: list[bytes]) -> Any:
-    """Show helpful text about the different subcommands."""
-    return help_reply("memory", _MEMORY_HELP)
-
-
-@group.subcommand("memory", "usage", -3, "readonly", keys=(2, 2, 1), acl="read slow", since="4.0.0")
-def memory_usage(client: "Client", argv: list[bytes]) -> Any:
-    """Estimate the memory used by a key and its value (see damselfly.memory for the method)."""
-    from ..memory import value_usage
-    samples = 5
-    i = 3
-    while i < len(argv):
-        if argv[i].lower() == b"samples" and i + 1 < len(argv):
-            samples = parse_int(argv[i + 1])
-            if samples < 0:
-                raise CommandError(errors.SYNTAX)
-            i += 2
-        else:
-            raise CommandError(errors.SYNTAX)
-    value = client.db.data.get(argv[2])
-    if value is None:
-        return None
-    return value_usage(argv[2], value, samples)
-
-
-def _malloc_trim() -> None:
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
-
-
-@group.subcommand("memory", "purge", 2, "", acl="slow", since="4.0.0",
-                  tips="request_policy:all_shards response_policy:all_succeeded")
-def memory_purge(client: "Client", argv: list[bytes]) -> Any:
-    """Collect garbage cycles and ask the C allocator to return free pages (malloc_trim)."""
-    gc.collect()
-    _malloc_trim()
     return OK

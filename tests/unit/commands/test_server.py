@@ -273,7 +273,6 @@ def test_memory_usage(h: Harness) -> None:
     assert h.run(c, "MEMORY", "USAGE", "s", "SAMPLES", "x") == b"-ERR value is not an integer or out of range\r\n"
     assert h.run(c, "MEMORY", "USAGE", "s", "foo", "1") == b"-ERR syntax error\r\n"
     assert h.run(c, "MEMORY", "PURGE") == b"+OK\r\n"
-    assert h.run(c, "MEMORY", "STATS") == b"-ERR unknown subcommand 'STATS'. Try MEMORY HELP.\r\n"
 
 
 def test_value_usage_samples_collections() -> None:
