@@ -228,3 +228,8 @@ def invalid_expire(command: str) -> str:
 def unsupported_option(option: bytes) -> str:
     # Redis prints the option with %s: the text stops at a NUL byte.
     return f"ERR Unsupported option {_clip(option.split(bytes(1), 1)[0])}"
+
+
+def no_latency_samples(event: bytes) -> str:
+    """LATENCY GRAPH of an event with no samples (the name as a C string: it ends at a NUL)."""
+    return f"ERR No samples available for event '{c_string(event)}'"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .config import Config
 from .keyspace import Clock, Keyspace
+from .latency import record_usec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -130,6 +131,11 @@ class ServerState:
         self.loading = False
         self.slowlog: deque = deque(maxlen=self.config.slowlog_max_len or None)
         self.slowlog_next_id = 0
+        # The shortest command duration (us) that SLOWLOG or the latency monitor records,
+        # inf for none: the dispatcher compares each command's usec with this one number
+        # (latency.py keeps it current on CONFIG SET).
+        self.record_usec: float = record_usec(self.config.slowlog_log_slower_than,
+                                              self.config.latency_monitor_threshold)
         self.monitors: list["Client"] = []
         # The client whose command is executing, None between commands (Redis's
         # server.current_client): tracking sends a client's own invalidations after its reply.

@@ -29,3 +29,5 @@ def install(state: ServerState) -> None:
     info.install(state)
     from .keyspace import eviction  # maxmemory: evictions before commands, the OOM refusal
     eviction.install(state)
+    from . import latency  # the latency monitor (LATENCY) and the one-comparison recording threshold
+    latency.install(state)

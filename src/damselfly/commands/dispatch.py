@@ -149,9 +149,8 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
     spec.calls += 1
     spec.usec += usec
     server.stats.total_commands_processed += 1
-    threshold = server.config.slowlog_log_slower_than
-    if threshold >= 0 and usec >= threshold and "skip_slowlog" not in spec.flags:  # EXEC: its commands are logged
-        server.slowlog_add(client, argv, int(usec))
+    if usec >= server.record_usec:  # one comparison: SLOWLOG and the latency monitor (latency.py)
+        record_duration(client, spec, argv, usec, reply)
     if server.monitors and not ("admin" in spec.flags or "skip_monitor" in spec.flags):
         server.feed_monitors(client, argv)
     if server.after_command_hooks:
@@ -160,6 +159,28 @@ def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
         for hook in server.after_command_hooks:
             hook(client)
     return reply
+
+
+def record_duration(client: "Client", spec: CommandSpec, argv: list[bytes], usec: float, reply: Any) -> None:
+    """SLOWLOG and the latency monitor for a command that took at least ``server.record_usec``.
+
+    Kept out of :func:`call` and the connection's plain branch, which only
+    compare ``usec`` with ``record_usec`` (the lower of the two thresholds):
+    here each threshold is checked on its own. SLOWLOG skips ``skip_slowlog``
+    commands (EXEC: its commands are logged); the monitor records every
+    command as Redis's ``call()`` does, ``fast-command`` for ``fast`` ones,
+    ``command`` for the others, in whole milliseconds, except a command that
+    blocked the client (Redis times those when they are served).
+    """
+    server = client.server
+    slowlog = server.config.slowlog_log_slower_than
+    if 0 <= slowlog <= usec and "skip_slowlog" not in spec.flags:
+        server.slowlog_add(client, argv, int(usec))
+    latency = server.config.latency_monitor_threshold
+    if latency and usec >= latency * 1000 and reply is not BLOCKED:
+        monitor = server.extensions.get("latency")
+        if monitor is not None:
+            monitor.add_sample(b"fast-command" if "fast" in spec.flags else b"command", int(usec) // 1000)
 
 
 # -- the plain path ----------------------------------------------------------------

@@ -41,12 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..errors import CommandError
+from ..latency import monotonic_ms
 from .database import NotifyKind
 from .lfu import decayed_counter, minutes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
     from ..commands.registry import CommandSpec
+    from ..latency import LatencyMonitor
     from ..memory import MemoryTracker
     from ..state import ServerState
     from .database import Database
@@ -180,12 +182,21 @@ class Evictor:
         elif config.maxmemory_policy == "noeviction":
             result = EVICT_FAIL
         else:
+            monitor = state.extensions.get("latency") if config.latency_monitor_threshold else None
+            started = monotonic_ms() if monitor is not None else 0
             result = self._evict(used - maxmemory, config.maxmemory_policy,
-                                 time_limit_us(config.maxmemory_eviction_tenacity) / 1e6)
+                                 time_limit_us(config.maxmemory_eviction_tenacity) / 1e6, monitor)
+            if monitor is not None:  # Redis's eviction-cycle: the whole loop, in ms of the clock
+                monitor.add_if_needed(b"eviction-cycle", monotonic_ms() - started)
         self._update_metrics(result)
         return result
 
-    def _evict(self, to_free: int, policy: str, limit_s: float) -> int:
+    def _evict(self, to_free: int, policy: str, limit_s: float, monitor: "LatencyMonitor | None" = None) -> int:
+        """Delete chosen keys until ``to_free`` bytes are gone or the time limit is reached.
+
+        With a latency ``monitor`` (latency-monitor-threshold > 0), each deletion
+        is timed as Redis's ``eviction-del`` event; without one nothing is timed.
+        """
         state = self.state
         ks = state.keyspace
         tracker = self.tracker
@@ -207,7 +218,13 @@ class Evictor:
             for sampler in (self.samplers.get((db.index, True)), self.samplers.get((db.index, False))):
                 if sampler is not None:
                     sampler.removed += 1
-            if db.delete(key):  # False when it had expired: gone all the same, but not evicted
+            if monitor is None:
+                deleted = db.delete(key)
+            else:
+                started = monotonic_ms()
+                deleted = db.delete(key)
+                monitor.add_if_needed(b"eviction-del", monotonic_ms() - started)
+            if deleted:  # False when it had expired: gone all the same, but not evicted
                 stats.evicted_keys += 1
                 db.changed(key, "evicted", NotifyKind.EVICTED)
                 ks.dirty -= 1  # Redis does not count evictions as changes

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..client import Client
-from ..commands.dispatch import BLOCKED, count_error, execute, plain_commands, plain_ok
+from ..commands.dispatch import BLOCKED, count_error, execute, plain_commands, plain_ok, record_duration
 from ..control.messages import ControlMessage, PubRun
 from ..errors import CommandError
 from ..protocol.parser import RequestParser
@@ -302,12 +302,12 @@ class Connection(asyncio.Protocol):
     def _plain_setup(self, client: Client) -> tuple[Any, Any, bytes, float]:
         """What the plain branch of :meth:`_run` reads per command, taken once per read and
         after each general command: the plain-command lookup (finding nothing unless
-        :meth:`_plain_ready`), the reply encoder and null for the protocol, the SLOWLOG threshold."""
+        :meth:`_plain_ready`), the reply encoder and null for the protocol, and the duration
+        from which SLOWLOG or the latency monitor records (``state.record_usec``)."""
         plain = plain_commands(self.state.table).get if self._plain_ready(client) else _NOT_PLAIN
         resp3 = client.resp == 3
-        slow = self.state.config.slowlog_log_slower_than
         return (plain, encode_into_resp3 if resp3 else encode_into_resp2, b"_\r\n" if resp3 else b"$-1\r\n",
-                _NO_LIMIT if slow < 0 else slow)
+                self.state.record_usec)
 
     def _run(self, commands: Any) -> None:
         """Execute ``commands`` in order, encoding replies into the sink.
@@ -323,7 +323,8 @@ class Connection(asyncio.Protocol):
         (replies on) and nothing else is due. What it still does, in
         ``call``'s order: ``last_cmd``, ``current_client`` around the
         handler, a CommandError as the reply (``failed_calls``, errorstats),
-        calls/usec, ``total_commands_processed``, SLOWLOG. Readiness is
+        calls/usec, ``total_commands_processed``, SLOWLOG and the latency
+        monitor (:func:`~damselfly.commands.dispatch.record_duration`). Readiness is
         checked once per read and again after every general command, since
         only those can change it (see ``plain_ok``).
 
@@ -342,7 +343,7 @@ class Connection(asyncio.Protocol):
         if queue:  # pushes queued before this read are written before its replies (rule 6)
             self._drain_into(out, 0, state.config.control_batching)
         check, seen, size = CHECK_CHUNKS, 0, 0  # when to look at the sink, chunks measured, their bytes
-        plain, encode, null, slow = self._plain_setup(client)
+        plain, encode, null, record = self._plain_setup(client)
         stats = state.stats
         t = _perf()
         for index, argv in enumerate(commands):
@@ -364,8 +365,8 @@ class Connection(asyncio.Protocol):
                 spec.calls += 1
                 spec.usec += usec
                 stats.total_commands_processed += 1
-                if usec >= slow and "skip_slowlog" not in spec.flags:
-                    state.slowlog_add(client, argv, int(usec))
+                if usec >= record:  # SLOWLOG or the latency monitor wants it (call()'s one comparison)
+                    record_duration(client, spec, argv, usec, reply)
                 if queue:
                     self._drain_into(out, 0, state.config.control_batching)
                 if reply is BLOCKED:
@@ -404,7 +405,7 @@ class Connection(asyncio.Protocol):
                     self.close()
                     return
                 # the command may have changed what the plain branch relies on
-                plain, encode, null, slow = self._plain_setup(client)
+                plain, encode, null, record = self._plain_setup(client)
                 t = _perf()
             if len(out) >= check:  # every CHECK_CHUNKS chunks; each chunk's size is read once
                 size += sum(map(len, out[seen:]))

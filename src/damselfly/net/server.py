@@ -17,6 +17,7 @@ from .connection import Connection
 from .tls import TLSListeners
 
 log = logging.getLogger("damselfly")
+_perf = time.perf_counter
 
 
 class Listener:
@@ -162,7 +163,13 @@ class Listener:
     def _cron(self) -> None:
         state = self.state
         try:
-            state.keyspace.active_expire_cycle()
+            monitor = state.extensions.get("latency") if state.config.latency_monitor_threshold else None
+            if monitor is not None:  # Redis's expire-cycle event: the whole cycle, in whole ms
+                started = _perf()
+                state.keyspace.active_expire_cycle()
+                monitor.add_if_needed(b"expire-cycle", int((_perf() - started) * 1e6) // 1000)
+            else:
+                state.keyspace.active_expire_cycle()
             self._tick += 1
             if self._tick % max(1, state.config.hz // 10) == 0:
                 state.stats.sample_ops()
