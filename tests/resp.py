@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import Any
+
+import hiredis
 
 
 class RawConnection:
@@ -105,3 +108,10 @@ def encode_command(*args: bytes | str | int) -> bytes:
             a = a.encode()
         parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
     return b"".join(parts)
+
+
+def parse_reply(frame: bytes) -> Any:
+    """One whole reply frame as hiredis reads it (for comparing by value or by shape)."""
+    reader = hiredis.Reader()
+    reader.feed(frame)
+    return reader.gets()

@@ -19,7 +19,7 @@ import pytest
 
 from damselfly.commands import build_table
 
-from ..resp import RawConnection
+from ..resp import RawConnection, parse_reply
 from .conftest import Pair
 
 _TABLE = build_table()
@@ -60,12 +60,6 @@ def login(pair: Pair, user: str, password: str = "pw") -> Pair:
     other = Pair(ours, theirs)
     other.check("AUTH", user, password)
     return other
-
-
-def _parse(frame: bytes):
-    reader = hiredis.Reader()
-    reader.feed(frame)
-    return reader.gets()
 
 
 # -- AUTH -----------------------------------------------------------------------------------
@@ -198,15 +192,15 @@ def test_acl_subcommand_replies(acl_pair: Pair, args: tuple[str, ...]) -> None:
 def test_genpass_lengths(acl_pair: Pair) -> None:
     for bits in (None, "1", "5", "8", "255", "4096"):
         args = ("ACL", "GENPASS") if bits is None else ("ACL", "GENPASS", bits)
-        ours, theirs = (_parse(f) for f in acl_pair.both(*args))
+        ours, theirs = (parse_reply(f) for f in acl_pair.both(*args))
         assert len(ours) == len(theirs)
         int(ours, 16)
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_acl_cat_matches_redis_for_implemented_commands(acl_pair: Pair, category: str) -> None:
-    ours = set(_parse(acl_pair.ours.command("ACL", "CAT", category)))
-    theirs = set(_parse(acl_pair.theirs.command("ACL", "CAT", category)))
+    ours = set(parse_reply(acl_pair.ours.command("ACL", "CAT", category)))
+    theirs = set(parse_reply(acl_pair.theirs.command("ACL", "CAT", category)))
     assert ours == theirs & _IMPLEMENTED, (
         f"@{category}: missing {sorted(theirs & _IMPLEMENTED - ours)}, extra {sorted(ours - theirs)}")
 
@@ -247,8 +241,8 @@ def test_noperm_replies_and_acl_log(acl_pair: Pair) -> None:
                  ("SUBSCRIBE", "ch1", "other"), ("PSUBSCRIBE", "ch*", "x"), ("MULTI",), ("GET", "bar"),
                  ("HGET", "a", "b"), ("GET", "foo"), ("EXEC",), ("AUTH", "dt_np", "wrong")):
         user.check(*argv)
-    log_ours = _parse(acl_pair.ours.command("ACL", "LOG"))
-    log_theirs = _parse(acl_pair.theirs.command("ACL", "LOG"))
+    log_ours = parse_reply(acl_pair.ours.command("ACL", "LOG"))
+    log_theirs = parse_reply(acl_pair.theirs.command("ACL", "LOG"))
 
     def fields(log):
         out = []
@@ -337,7 +331,7 @@ _RULES = ["on", "off", "nopass", "resetpass", ">a", ">b", "<a", "#" + "c" * 64, 
 
 def _normalized(frame: bytes):
     """GETUSER with the single-command rules as a set: Redis prints them in hash-table order."""
-    reply = _parse(frame)
+    reply = parse_reply(frame)
     if not isinstance(reply, list):
         return reply
     fields = dict(zip(reply[::2], reply[1::2]))

@@ -11,25 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import hiredis
 import pytest
 
 from damselfly.commands import build_table
 
+from ..resp import parse_reply
 from .conftest import Pair
 
 _TABLE = build_table()
 _SPECS = {spec.full_name: spec for spec in _TABLE.all_specs()}
 
 
-def _parse(frame: bytes) -> Any:
-    reader = hiredis.Reader()
-    reader.feed(frame)
-    return reader.gets()
-
-
 def _entry(conn: Any, name: str) -> Any:
-    reply = _parse(conn.command("COMMAND", "INFO", name))
+    reply = parse_reply(conn.command("COMMAND", "INFO", name))
     return reply[0]
 
 
@@ -61,15 +55,15 @@ def test_keyless_command_info_is_byte_identical(pair: Pair, name: str, protocol:
 
 
 def test_command_count_and_list_cover_only_real_commands(pair: Pair) -> None:
-    ours = set(_parse(pair.ours.command("COMMAND", "LIST")))
-    theirs = set(_parse(pair.theirs.command("COMMAND", "LIST")))
+    ours = set(parse_reply(pair.ours.command("COMMAND", "LIST")))
+    theirs = set(parse_reply(pair.theirs.command("COMMAND", "LIST")))
     assert ours <= theirs, f"not in redis-server: {sorted(ours - theirs)}"
-    assert _parse(pair.ours.command("COMMAND", "COUNT")) == len(_TABLE)
+    assert parse_reply(pair.ours.command("COMMAND", "COUNT")) == len(_TABLE)
 
 
 def test_command_docs_since_and_group_match(pair3: Pair) -> None:
-    ours = _parse(pair3.ours.command("COMMAND", "DOCS"))
-    theirs = _parse(pair3.theirs.command("COMMAND", "DOCS"))
+    ours = parse_reply(pair3.ours.command("COMMAND", "DOCS"))
+    theirs = parse_reply(pair3.theirs.command("COMMAND", "DOCS"))
     wrong = []
     for name, doc in ours.items():
         ref = theirs.get(name)

@@ -11,22 +11,15 @@ import re
 import shutil
 from typing import Any, Iterator
 
-import hiredis
 import pytest
 
 from damselfly import Server
 
 from ..conftest import RedisServerProcess
-from ..resp import RawConnection
+from ..resp import RawConnection, parse_reply
 from .conftest import Pair
 
 PROTOCOLS = pytest.mark.parametrize("protocol", [2, 3])
-
-
-def _parse(frame: bytes) -> Any:
-    reader = hiredis.Reader()
-    reader.feed(frame)
-    return reader.gets()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +92,7 @@ def test_a_debug_sleep_spike_has_the_same_shape(own: Pair, protocol: int) -> Non
         own.both("HELLO", "3")
     own.both("CONFIG", "SET", "latency-monitor-threshold", "1")
     assert own.both("DEBUG", "SLEEP", "0.05") == (b"+OK\r\n", b"+OK\r\n")
-    latest = [_parse(reply) for reply in own.both("LATENCY", "LATEST")]
+    latest = [parse_reply(reply) for reply in own.both("LATENCY", "LATEST")]
     for rows in latest:
         assert all(len(row) == 4 and isinstance(row[0], bytes) and all(isinstance(v, int) for v in row[1:])
                    for row in rows)
@@ -108,13 +101,13 @@ def test_a_debug_sleep_spike_has_the_same_shape(own: Pair, protocol: int) -> Non
         when, last, high = by_name[b"command"]
         assert last >= 50 and high >= last
         assert set(by_name) <= {b"command", b"fast-command", b"expire-cycle"}
-    history = [_parse(reply) for reply in own.both("LATENCY", "HISTORY", "command")]
+    history = [parse_reply(reply) for reply in own.both("LATENCY", "HISTORY", "command")]
     for samples in history:
         assert samples and all(len(s) == 2 and all(isinstance(v, int) for v in s) for s in samples)
         assert max(latency for _, latency in samples) >= 50
     ours, theirs = own.both("LATENCY", "GRAPH", "command")
     assert ours[:1] == theirs[:1] == (b"=" if protocol == 3 else b"$")
-    graphs = [_parse(reply) for reply in (ours, theirs)]
+    graphs = [parse_reply(reply) for reply in (ours, theirs)]
     for graph in graphs:
         text = graph.decode()
         lines = text.split("\n")
@@ -125,12 +118,12 @@ def test_a_debug_sleep_spike_has_the_same_shape(own: Pair, protocol: int) -> Non
     assert ours_doc[:1] == theirs_doc[:1]
     line = re.compile(r"\d+\. command: \d+ latency spikes \(average \d+ms, mean deviation \d+ms, "
                       r"period \d+\.\d\d sec\)\. Worst all time event \d+ms\.\n")
-    for doctor in (_parse(ours_doc), _parse(theirs_doc)):
+    for doctor in (parse_reply(ours_doc), parse_reply(theirs_doc)):
         text = doctor.decode()
         assert text.startswith("Dave, I have observed latency spikes in this Redis instance.")
         assert line.search(text)
         assert "- Check your Slow Log to understand what are the commands you are running" in text
     own.both("CONFIG", "SET", "latency-monitor-threshold", "0")
-    resets = [_parse(reply) for reply in own.both("LATENCY", "RESET", "COMMAND")]
+    resets = [parse_reply(reply) for reply in own.both("LATENCY", "RESET", "COMMAND")]
     assert resets == [1, 1]  # RESET ignores case
     own.check("LATENCY", "HISTORY", "command")

@@ -12,21 +12,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import hiredis
 import pytest
 
 from damselfly import memory_report
 
+from ..resp import parse_reply
 from .conftest import Pair
 
 pytestmark = pytest.mark.differential
 PROTOCOLS = pytest.mark.parametrize("protocol", [2, 3])
-
-
-def _parse(frame: bytes) -> Any:
-    reader = hiredis.Reader()
-    reader.feed(frame)
-    return reader.gets()
 
 
 def _hello(pair: Pair, protocol: int) -> None:
@@ -111,11 +105,11 @@ def test_stats_keys_order_and_types(pair: Pair, protocol: int) -> None:
     ours, theirs = pair.both("MEMORY", "STATS")
     assert ours[:1] == theirs[:1] == (b"%" if protocol == 3 else b"*")
     assert ours.split(b"\r\n", 1)[0] == theirs.split(b"\r\n", 1)[0]  # 27 + 2 databases
-    ours_shape, theirs_shape = _shape(_parse(ours), protocol), _shape(_parse(theirs), protocol)
+    ours_shape, theirs_shape = _shape(parse_reply(ours), protocol), _shape(parse_reply(theirs), protocol)
     assert ours_shape == theirs_shape
     assert [k for k, _ in ours_shape][10:12] == [b"db.0", b"db.2"]
     pair.both("FLUSHALL")
     pair.check("MEMORY", "STATS", "x")
     ours, theirs = pair.both("MEMORY", "STATS")
-    assert _shape(_parse(ours), protocol) == _shape(_parse(theirs), protocol)
+    assert _shape(parse_reply(ours), protocol) == _shape(parse_reply(theirs), protocol)
     assert b"db.0" not in ours

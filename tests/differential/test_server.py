@@ -9,14 +9,13 @@ from __future__ import annotations
 import shutil
 from typing import Any, Iterator
 
-import hiredis
 import pytest
 
 from damselfly import Server
 from damselfly.config import ALIASES, OPTIONS
 
 from ..conftest import RedisServerProcess
-from ..resp import RawConnection, encode_command
+from ..resp import RawConnection, encode_command, parse_reply
 from .conftest import Pair
 
 PROTOCOLS = pytest.mark.parametrize("protocol", [2, 3])
@@ -26,12 +25,6 @@ _SITE_SPECIFIC = {"port", "dir", "bind"}
 _OWN_FIELDS = {"damselfly_version", "python_version", "pubsub_clients", "client_query_buffer_limit_disconnections",
                "client_output_buffer_limit_disconnections", "dispatch_queue_bytes", "dispatch_queue_peak_bytes",
                "control_batches", "control_messages"}
-
-
-def _parse(frame: bytes) -> Any:
-    reader = hiredis.Reader()
-    reader.feed(frame)
-    return reader.gets()
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +73,7 @@ def test_info_exact_sections(own: Pair, protocol: int) -> None:
 
 
 def _info_fields(frame: bytes) -> dict[str, dict[str, str]]:
-    text = _parse(frame)
+    text = parse_reply(frame)
     text = text.decode() if isinstance(text, bytes) else str(text)
     sections: dict[str, dict[str, str]] = {}
     current: dict[str, str] = {}
@@ -133,7 +126,7 @@ def test_info_stats_counters_that_must_agree(own: Pair) -> None:
 def _shared_options(pair: Pair) -> list[str]:
     names = []
     for name in list(OPTIONS) + list(ALIASES):
-        if name not in _SITE_SPECIFIC and _parse(pair.theirs.command("CONFIG", "GET", name)):
+        if name not in _SITE_SPECIFIC and parse_reply(pair.theirs.command("CONFIG", "GET", name)):
             names.append(name)
     return names
 
@@ -150,7 +143,7 @@ def test_config_get_every_shared_option(own: Pair, protocol: int) -> None:
     own.check("CONFIG", "GET")
     # several names or globs: Redis's order is its dict's; compare as maps, ours within theirs
     for args in (("Maxmemory", "maxmemory", "hz"), ("maxmemory*",), ("hash-max-*-entries",), ("*",)):
-        ours, theirs = (_as_map(_parse(f)) for f in own.both("CONFIG", "GET", *args))
+        ours, theirs = (_as_map(parse_reply(f)) for f in own.both("CONFIG", "GET", *args))
         assert {k: v for k, v in ours.items() if k in theirs and k.decode() not in _SITE_SPECIFIC} == {
             k: theirs[k] for k in ours if k in theirs and k.decode() not in _SITE_SPECIFIC}, args
         assert set(ours) - set(theirs) <= _damselfly_only(), args
@@ -219,7 +212,7 @@ def test_config_misc(own: Pair) -> None:
 @PROTOCOLS
 def test_time_shape(pair: Pair, protocol: int) -> None:
     _hello(pair, protocol)
-    ours, theirs = (_parse(f) for f in pair.both("TIME"))
+    ours, theirs = (parse_reply(f) for f in pair.both("TIME"))
     assert len(ours) == len(theirs) == 2 and all(x.isdigit() for x in ours)
     assert abs(int(ours[0]) - int(theirs[0])) <= 2
     pair.check("TIME", "x")
@@ -238,7 +231,7 @@ def test_slowlog(own: Pair, protocol: int) -> None:
         own.both("SLOWLOG", "RESET")
         own.both("SET", "slowkey", "x" * 200)
         own.both("AUTH", "default", "secret")
-        ours, theirs = (_parse(f) for f in own.both("SLOWLOG", "GET", "3"))
+        ours, theirs = (parse_reply(f) for f in own.both("SLOWLOG", "GET", "3"))
         assert [(e[3], e[5]) for e in ours] == [(e[3], e[5]) for e in theirs]
         assert [type(v) for v in ours[0]] == [type(v) for v in theirs[0]]
         own.check("SLOWLOG", "GET", "0")
@@ -261,7 +254,7 @@ def test_memory_usage_errors_and_shape(pair: Pair, protocol: int) -> None:
 
 
 def test_memory_help_lists_a_subset_of_redis(pair: Pair) -> None:
-    ours, theirs = (_parse(f) for f in pair.both("MEMORY", "HELP"))
+    ours, theirs = (parse_reply(f) for f in pair.both("MEMORY", "HELP"))
     assert ours[0] == theirs[0] and ours[-2:] == theirs[-2:]
     assert set(ours) <= set(theirs)
 
