@@ -18,11 +18,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/damselfly --bind 127.0.0.1 --port 6379
 
-## Debian's redis-server / redis-tools back the differential suite and the bench.
+## Debian's redis-server / redis-tools back the differential suite and the bench;
+## openssl makes the TLS tests' throw-away certificates.
 redis-tools:
-	@command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 || \
-	  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q redis-server redis-tools >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server redis-tools >/dev/null))
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 && \
+	  command -v openssl >/dev/null 2>&1 || \
+	  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q redis-server redis-tools openssl >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server redis-tools openssl >/dev/null))
 
 test: $(STAMP) redis-tools
 	$(PY) -m pytest -q
