@@ -600,8 +600,14 @@ class Connection(asyncio.Protocol):
             count = len(queue)
             whole = quota == 0 or count <= quota
             taken = queue if whole else list(islice(queue, quota))
-            frames = list(map(_FRAME3 if resp3 else _FRAME2, taken))
-            if None not in frames:
+            try:
+                frames: list[bytes | None] | None = list(map(_FRAME3 if resp3 else _FRAME2, taken))
+            except Exception:
+                # A frame that raises: this pass took nothing, so the loop below pops the
+                # messages one by one and drops the failing one alone, as for a failing
+                # barrier; left queued, it would fail every later drain and strand the rest.
+                frames = None
+            if frames is not None and None not in frames:
                 if whole:
                     freed = self._queued
                     messages = sum(map(_COUNT, queue))

@@ -193,6 +193,29 @@ def test_failing_message_does_not_strand_the_rest() -> None:
     assert conn.state.stats.dispatch_queue_bytes == 0
 
 
+@pytest.mark.parametrize("quota", ["0", "2"])  # the whole queue, and a slice of it
+def test_a_message_that_cannot_be_encoded_does_not_strand_a_batch(quota: str) -> None:
+    """The batched drain reads every frame in one pass; one that raises is dropped like any other failure."""
+    conn, transport, loop = make(async_dispatch_quota=quota)
+    good = messages(3)
+    conn.send_async(good[0])
+    conn.send_async(Boom())
+    conn.send_async(good[1])
+    conn.send_async(good[2])
+    with pytest.raises(RuntimeError):
+        loop.turn()
+    assert conn.batch_mode is False
+    assert transport.data == good[0].frame2  # what came before the failure is written
+    loop.run()  # the failing message is gone: the rest arrives, in order
+    assert transport.data == b"".join(m.frame2 for m in good)
+    assert not conn.queue and conn.queued_bytes() == 0
+    stats = conn.state.stats
+    assert stats.dispatch_queue_bytes == 0 and stats.dispatch_queue_peak_bytes == sum(m.size for m in good) + Boom.size
+    conn.send_async(MonitorMessage(b"later"))  # and the connection keeps delivering
+    loop.run()
+    assert transport.data.endswith(b"+later\r\n")
+
+
 # -- rule 5: control-batching no -----------------------------------------------------------
 
 def test_control_batching_no_writes_each_message() -> None:
