@@ -3,7 +3,9 @@
 The servers are shared by the whole session, so every test here runs with
 the ``acl_pair`` fixture, which deletes the ``dt_*`` users it created and
 restores the default user (``on nopass ~* &* +@all``), ``requirepass``,
-``acllog-max-len`` and an empty ACL LOG on both servers afterwards.
+``acllog-max-len`` and an empty ACL LOG on both servers afterwards. It also
+resets both servers' statistics before each test, so the INFO errorstats
+compared here count only the test's own errors.
 
 Redis describes a user's single-command rules in the order of its command
 hash table, which changes from one process to the next; the users compared
@@ -46,6 +48,10 @@ def _restore(conn: RawConnection) -> None:
 @pytest.fixture
 def acl_pair(pair: Pair, server, redis_server) -> Iterator[Pair]:
     pair.both("ACL", "LOG", "RESET")
+    # Some tests compare INFO errorstats, which count every error the session
+    # servers ever answered: earlier tests elsewhere may have made errors on one
+    # of them alone, so the counters start from zero on both here.
+    pair.both("CONFIG", "RESETSTAT")
     pair.servers = (server, redis_server)  # type: ignore[attr-defined]
     yield pair
     for srv in (server, redis_server):
