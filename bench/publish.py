@@ -10,8 +10,9 @@ fails when the README no longer matches the files in ``docs/bench/``.
 
 Runs are listed in ``docs/bench/index.json`` in the order given: the first
 run with S subscribers and several pipeline depths is "the seed's table"; a
-run with one pipeline depth is a wide fan-out row; data path and memory come
-from whichever runs have them.
+run with one pipeline depth is a wide fan-out row; every run with data-path
+results gets its own table (each names its redis-benchmark command line), and
+memory comes from the first run that has it.
 """
 
 from __future__ import annotations
@@ -162,10 +163,12 @@ def render(runs: list[tuple[str, Run]]) -> str:
         lines += [""] + _fanout_table(name, run)
     if wide:
         lines += [""] + _wide_table(wide)
-    for section, render_one in (("datapath", _datapath_table), ("memory", _memory_table)):
-        run = next((r for _, r in runs if r.get(section)), None)
-        if run is not None:
-            lines += [""] + render_one(run)
+    for _, run in runs:  # each data-path run has its own redis-benchmark command line
+        if run.get("datapath"):
+            lines += [""] + _datapath_table(run)
+    run = next((r for _, r in runs if r.get("memory")), None)
+    if run is not None:
+        lines += [""] + _memory_table(run)
     warnings = [f"- `{name}`: {w}" for name, run in runs if run.get("fanout") for w in run["fanout"]["warnings"]]
     if warnings:
         lines += ["", "Warnings the harness gave for these runs:", ""] + warnings
