@@ -8,6 +8,10 @@ other languages that should not share the GIL). ``serve()`` is the async form
 for code that already runs an event loop. Every mode loads ``dir/dbfilename``
 at start-up when it exists, as the CLI does (``dir`` defaults to the current
 directory, as Redis's).
+
+``start(timeout)`` is a deadline in both modes: past it, the child process is
+killed and reaped, or the server thread is told to stop and joined, before
+:class:`StartTimeout` is raised.
 """
 from __future__ import annotations
 
@@ -15,15 +19,25 @@ import asyncio
 import contextlib
 import os
 import re
+import selectors
+import stat
 import subprocess
 import sys
 import threading
 import time
 from typing import Any, AsyncIterator
 
-from .config import Config, ConfigError
+from .config import OPTIONS, Config, ConfigError
 from .net.server import Listener
 from .state import ServerState
+
+# How long a timed-out start() waits for the server thread to end once told to
+# stop: the thread only has to close its listener and loop (milliseconds).
+_STOP_GRACE = 2.0
+
+
+class StartTimeout(TimeoutError, RuntimeError):
+    """The server did not accept connections before ``start(timeout)`` expired."""
 
 
 def _config(host: str, port: int, options: dict[str, Any]) -> Config:
@@ -48,6 +62,7 @@ class Server:
         self.mode = mode
         self._options = options
         self._proc: subprocess.Popen[bytes] | None = None
+        self._drain: threading.Thread | None = None
         self.host = host
         self.port = port
         self.state: ServerState | None = None
@@ -56,26 +71,52 @@ class Server:
         self._listener: Listener | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._done: asyncio.Event | None = None
+        self._abandoned = False
+        self._stage = "not started"
 
     @property
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "Server":
+        """Start and return once the server accepts connections, or raise (nothing left running)."""
         if self._thread is not None or self._proc is not None:
             raise RuntimeError("server already started")
         if self.mode == "process":
             return self._start_process(timeout)
-        self._thread = threading.Thread(target=self._run, name=f"damselfly:{self.port}", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("damselfly server did not start in time")
-        if self._error is not None:
-            self._thread.join(timeout)
+        self._ready = threading.Event()
+        self._error = None
+        self._abandoned = False
+        self._loop = self._listener = self.state = None
+        self._stage = "starting its thread"
+        thread = threading.Thread(target=self._run, name=f"damselfly:{self.port}", daemon=True)
+        self._thread = thread
+        thread.start()
+        ready = self._ready.wait(timeout)
+        if ready and self._error is None:
+            return self
+        if not ready:
+            stage = self._stage
+            ended = self._abandon_start(thread)
             self._thread = None
-            raise self._error
-        return self
+            rest = "" if ended else "; its thread is still busy and will stop when that step ends"
+            raise StartTimeout(f"damselfly server did not start within {timeout:g} s "
+                               f"(it was {stage}){rest}") from self._error
+        thread.join(_STOP_GRACE)
+        self._thread = None
+        assert self._error is not None
+        raise self._error
+
+    def _abandon_start(self, thread: threading.Thread) -> bool:
+        """Tell a server thread that missed its deadline to stop; True once it has ended."""
+        self._abandoned = True  # read by _main before it reports ready
+        loop, listener = self._loop, self._listener
+        if loop is not None and listener is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the thread is ending anyway
+                loop.call_soon_threadsafe(listener.request_stop)
+        _wake_fifo_reader(os.path.join(self.config.dir, self.config.dbfilename))
+        thread.join(_STOP_GRACE)
+        return not thread.is_alive()
 
     def _run(self) -> None:
         try:
@@ -92,23 +133,33 @@ class Server:
 
     async def _main(self) -> None:
         from .app import build_state
+        listener: Listener | None = None
         try:
+            self._stage = "building its state"
             self.state = build_state(self.config)
-            self._listener = Listener(self.state)
-            await self._listener.start()
-            await _load_dump(self.state, self._listener)
+            listener = self._listener = Listener(self.state)
+            self._stage = f"binding {self.config.bind} port {self.config.port}"
+            await listener.start()
+            self._stage = f"loading {os.path.join(self.config.dir, self.config.dbfilename)}"
+            await _load_dump(self.state, listener)
         except BaseException as exc:  # reported to the starting thread
+            if listener is not None:
+                await listener.stop()
             self._error = exc
             self._ready.set()
             return
-        self.port = self._listener.port
+        if self._abandoned:  # start() gave up while we were busy: nobody will stop us
+            await listener.stop()
+            return
+        self.port = listener.port
+        self._stage = "serving"
         self._ready.set()
-        await self._listener.wait_stopped()
-        await self._listener.stop()
+        await listener.wait_stopped()
+        await listener.stop()
 
     def _start_process(self, timeout: float) -> "Server":
+        deadline = time.monotonic() + timeout
         args = [sys.executable, "-m", "damselfly"]
-        from .config import OPTIONS
         for name in OPTIONS:
             if name in ("bind", "port", "save") or name.replace("-", "_") in self._options \
                     or name in self._options:
@@ -116,51 +167,44 @@ class Server:
         env = dict(os.environ)
         src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-        self._proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        lines: list[str] = []
-        assert self._proc.stdout is not None
-        while time.monotonic() < deadline:
-            raw = self._proc.stdout.readline()
-            if not raw:
-                break
-            line = raw.decode("utf-8", "replace").rstrip()
-            lines.append(line)
-            found = re.search(r"port=(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-            if "Ready to accept connections" in line:
-                threading.Thread(target=self._drain_output, daemon=True).start()
-                return self
-        self._proc.kill()
-        self._proc.wait()
-        self._proc = None
-        raise RuntimeError("damselfly process failed to start: " + " | ".join(lines[-5:]))
-
-    def _drain_output(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.stdout is not None:
-            for _ in iter(proc.stdout.readline, b""):
-                pass
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        assert proc.stdout is not None
+        try:
+            self.port = _read_until_ready(proc, deadline, timeout)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            raise
+        self._proc = proc
+        # The child logs to the pipe for as long as it runs: keep reading, or it blocks on a full pipe.
+        self._drain = threading.Thread(target=_drain, args=(proc.stdout.fileno(),),
+                                       name=f"damselfly-log:{self.port}", daemon=True)
+        self._drain.start()
+        return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Close every client, free the port, join the thread (or end the process)."""
+        """Close every client, free the port, join the thread (or end and reap the process)."""
         if self._proc is not None:
-            self._proc.terminate()
+            proc, self._proc = self._proc, None
+            proc.terminate()
             try:
-                self._proc.wait(timeout)
+                proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-            self._proc = None
+                proc.kill()
+                proc.wait()
+            if self._drain is not None:  # the pipe is at EOF once the child is gone
+                self._drain.join(timeout)
+                self._drain = None
+            if proc.stdout is not None:
+                proc.stdout.close()
             return
         if self._thread is None:
             return
         loop, listener = self._loop, self._listener
         if loop is not None and listener is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(listener.request_stop)
+            with contextlib.suppress(RuntimeError):  # closed in between
+                loop.call_soon_threadsafe(listener.request_stop)
         self._thread.join(timeout)
         self._thread = None
 
@@ -169,6 +213,72 @@ class Server:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+_PORT_LINE = re.compile(rb"port=(\d+)")
+
+
+def _read_until_ready(proc: subprocess.Popen[bytes], deadline: float, timeout: float) -> int:
+    """The child's port, read from its log once it says it accepts connections.
+
+    Reads with a selector so the deadline holds even when the child prints
+    nothing at all (blocked loading a dump, say); ``readline()`` would wait.
+    """
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    lines: list[bytes] = []
+    pending = b""
+    port: int | None = None
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StartTimeout(f"damselfly process did not start within {timeout:g} s "
+                                   f"(killed); its last output: {_tail(lines + [pending])}")
+            if not sel.select(remaining):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(max(0.0, deadline - time.monotonic()))
+                raise RuntimeError(f"damselfly process failed to start (exit status {proc.returncode}): "
+                                   f"{_tail(lines + [pending])}")
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                lines.append(line)
+                found = _PORT_LINE.search(line)
+                if found:
+                    port = int(found.group(1))
+                if b"Ready to accept connections" in line and port is not None:
+                    return port
+
+
+def _tail(lines: list[bytes]) -> str:
+    text = [line.decode("utf-8", "replace").rstrip() for line in lines if line.strip()]
+    return " | ".join(text[-5:]) or "(none)"
+
+
+def _drain(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        while os.read(fd, 65536):
+            pass
+
+
+def _wake_fifo_reader(path: str) -> None:
+    """Free a thread blocked opening a FIFO dump (it waits for a writer that may never come).
+
+    Opening the write end and closing it at once wakes the reader's ``open()``;
+    its read then sees EOF, the load fails and the thread can end. Any other
+    file is left alone.
+    """
+    try:
+        if not stat.S_ISFIFO(os.stat(path).st_mode):
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:  # gone, or ENXIO: nobody is reading it
+        return
+    os.close(fd)
 
 
 async def _load_dump(state: ServerState, listener: Listener) -> None:
@@ -213,4 +323,4 @@ async def serve(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Async
         await listener.stop()
 
 
-__all__ = ["ConfigError", "Server", "serve"]
+__all__ = ["ConfigError", "Server", "StartTimeout", "serve"]

@@ -11,10 +11,28 @@ import redis.asyncio as aredis
 
 import damselfly
 from damselfly.config import ConfigError
+from damselfly.embed import StartTimeout
 
 
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
+
+
+def _children() -> int:
+    """Processes whose parent is this one, zombies (exited, never reaped) included."""
+    me, count = str(os.getpid()), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        count += fields[1] == me
+    return count
+
+
+def _leftovers() -> tuple[int, int, int]:
+    return threading.active_count(), _fds(), _children()
 
 
 def test_thread_server_context_manager_serves_and_frees_port() -> None:
@@ -49,6 +67,26 @@ def test_start_stop_cycles_leave_no_threads_or_fds() -> None:
         server.stop()
     assert threading.active_count() == threads
     assert _fds() == fds
+
+
+@pytest.mark.timeout(60)  # the old process mode never came back
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_start_timeout_is_a_deadline_and_leaves_nothing_behind(tmp_path, mode: str) -> None:
+    """A FIFO as dump.rdb blocks the load until a writer comes: start() must still give up."""
+    (tmp_path / "warm").mkdir()
+    damselfly.Server(mode=mode, dir=str(tmp_path / "warm")).start().stop()  # warm imports and files
+    os.mkfifo(tmp_path / "dump.rdb")
+    before = _leftovers()
+    server = damselfly.Server(mode=mode, dir=str(tmp_path))
+    with pytest.raises(StartTimeout, match=r"did not start within 1 s") as caught:
+        server.start(timeout=1)
+    assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, TimeoutError)
+    if mode == "thread":
+        assert "loading" in str(caught.value) and "still busy" not in str(caught.value)
+    else:
+        assert "killed" in str(caught.value)
+    assert _leftovers() == before
+    assert server._thread is None and server._proc is None
 
 
 def test_port_in_use_raises_clear_error() -> None:
