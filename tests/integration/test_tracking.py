@@ -1,12 +1,15 @@
 """Client-side caching over real TCP: every mode, RESP2 redirection, and redis-py's own cache."""
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
 import pytest
 import redis
 from redis.cache import CacheConfig
+
+from damselfly.keyspace.clock import ManualClock
 
 from tests.resp import RawConnection
 
@@ -161,3 +164,130 @@ def test_redis_py_client_side_cache_end_to_end(server, monkeypatch) -> None:
 
 def _get_calls(r: redis.Redis) -> int:
     return r.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+
+
+# -- expiry: an expired key is a modified key (Redis's deleteExpiredKeyAndPropagate) --------------
+#
+# The server gets a manual clock, so a key expires exactly when the test moves it, and its active
+# expire cycle can be held off (what Redis's DEBUG SET-ACTIVE-EXPIRE 0 does), so "lazy" means the
+# access found the key expired and "active" means the cron did, with no command from anyone.
+
+class ExpiryControl:
+    """A dedicated server's clock and active expire cycle, changed on its loop thread."""
+
+    def __init__(self, srv) -> None:
+        self.srv = srv
+        self.active = True
+        self.clock = ManualClock()
+
+        def install(state) -> None:
+            cycle = state.keyspace.active_expire_cycle
+            state.keyspace.clock = self.clock
+            state.keyspace.active_expire_cycle = lambda budget_keys=2000: cycle(budget_keys) if self.active else 0
+        self.on_loop(install)
+
+    def on_loop(self, fn) -> None:
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                fn(self.srv.state)
+            finally:
+                done.set()
+        self.srv._loop.call_soon_threadsafe(run)
+        assert done.wait(5)
+
+    def advance(self, ms: int) -> None:
+        self.on_loop(lambda state: self.clock.advance(ms))
+
+
+@pytest.fixture
+def expiry(start_server):
+    srv = start_server()
+    return srv, ExpiryControl(srv)
+
+
+def redirected(*keys: str) -> bytes:
+    body = b"".join(b"$%d\r\n%s\r\n" % (len(k), k.encode()) for k in keys)
+    return b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*%d\r\n" % len(keys) + body
+
+
+def test_lazy_expiry_invalidates_resp3(expiry) -> None:
+    srv, ctl = expiry
+    ctl.active = False
+    tracker, writer = RawConnection(srv.host, srv.port), RawConnection(srv.host, srv.port)
+    tracker.command("HELLO", "3")
+    tracker.command("CLIENT", "TRACKING", "on")
+    writer.command("SET", "read", "v", "PX", "1000")
+    writer.command("SET", "peeked", "v", "PX", "1000")
+    assert tracker.command("GET", "read") == b"$1\r\nv\r\n"
+    assert tracker.command("GET", "peeked") == b"$1\r\nv\r\n"
+    ctl.advance(1001)
+    assert tracker.command("PING") == b"+PONG\r\n"  # due, but nothing has looked at them yet
+    assert writer.command("GET", "read") == b"$-1\r\n"  # found expired: deleted, and invalidated
+    assert tracker.read_reply() == inv("read")
+    assert writer.command("EXISTS", "peeked") == b":0\r\n"  # a look without touching expires it too
+    assert tracker.read_reply() == inv("peeked")
+    assert tracker.command("PING") == b"+PONG\r\n"  # one message per key, no more
+    tracker.close()
+    writer.close()
+
+
+def test_own_lazy_expiry_invalidation_follows_the_reply_unless_noloop(expiry) -> None:
+    srv, ctl = expiry
+    ctl.active = False
+    tracker, writer = RawConnection(srv.host, srv.port), RawConnection(srv.host, srv.port)
+    tracker.command("HELLO", "3")
+    tracker.command("CLIENT", "TRACKING", "on")
+    writer.command("SET", "k", "v", "PX", "10")
+    tracker.command("GET", "k")
+    ctl.advance(11)
+    assert tracker.command("GET", "k") == b"_\r\n"  # the reply first, then the key's invalidation
+    assert tracker.read_reply() == inv("k")
+    writer.command("SET", "k", "w")  # the GET read the key again: it is tracked again
+    assert tracker.read_reply() == inv("k")
+    tracker.command("CLIENT", "TRACKING", "on", "NOLOOP")
+    writer.command("SET", "n", "v", "PX", "10")
+    tracker.command("GET", "n")
+    ctl.advance(11)
+    assert tracker.command("GET", "n") == b"_\r\n"
+    assert tracker.command("PING") == b"+PONG\r\n"  # NOLOOP: the expiry its own read caused is not sent
+    tracker.close()
+    writer.close()
+
+
+def test_active_expiry_invalidates_resp3(expiry) -> None:
+    srv, ctl = expiry
+    tracker, writer = RawConnection(srv.host, srv.port), RawConnection(srv.host, srv.port)
+    tracker.command("HELLO", "3")
+    tracker.command("CLIENT", "TRACKING", "on")
+    writer.command("SET", "k", "v", "PX", "1000")
+    tracker.command("GET", "k")
+    ctl.advance(1001)
+    assert tracker.read_reply() == inv("k")  # pushed by the expire cycle: nobody sent a command
+    assert b"expired_keys:1\r\n" in writer.command("INFO", "stats")
+    tracker.close()
+    writer.close()
+
+
+def test_lazy_and_active_expiry_reach_a_resp2_redirect_target(expiry) -> None:
+    srv, ctl = expiry
+    ctl.active = False
+    target, writer = RawConnection(srv.host, srv.port), RawConnection(srv.host, srv.port)
+    target_id = int(target.command("CLIENT", "ID")[1:-2])
+    target.command("SUBSCRIBE", "__redis__:invalidate")
+    tracker = RawConnection(srv.host, srv.port)  # RESP2 itself: it can only be told through the target
+    assert tracker.command("CLIENT", "TRACKING", "on", "REDIRECT", str(target_id)) == b"+OK\r\n"
+    writer.command("SET", "lazy", "v", "PX", "1000")
+    writer.command("SET", "active", "v", "PX", "2000")
+    tracker.command("GET", "lazy")
+    tracker.command("GET", "active")
+    ctl.advance(1001)
+    assert writer.command("GET", "lazy") == b"$-1\r\n"
+    assert target.read_reply() == redirected("lazy")
+    ctl.active = True
+    ctl.advance(1000)
+    assert target.read_reply() == redirected("active")
+    assert tracker.command("PING") == b"+PONG\r\n"  # and nothing reached the tracker itself
+    for c in (target, tracker, writer):
+        c.close()
