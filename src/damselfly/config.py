@@ -182,10 +182,15 @@ def parse_notify_flags(text: str) -> str:
             raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
     classes = "g$lshzxetd"
     if "A" in text or all(c in text for c in classes):
-        canonical = "A"
+        canonical = "An" if "n" in text else "A"  # n is kept; _fmt_notify_flags hides it
     else:
         canonical = "".join(c for c in classes + "n" if c in text)
     return canonical + "".join(c for c in "KEm" if c in text)
+
+
+def _fmt_notify_flags(value: str) -> str:
+    """CONFIG GET and REWRITE print ``A`` alone, as Redis does, even when ``n`` is on too."""
+    return "A" + value[2:] if value.startswith("An") else value
 
 
 @dataclass(slots=True)
@@ -248,7 +253,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("slowlog-log-slower-than", "10000", _parse_int_in(-1, 2**63 - 1)),
     _opt("slowlog-max-len", "128", _UINT),
     _opt("latency-monitor-threshold", "0", _UINT),
-    _opt("notify-keyspace-events", "", parse_notify_flags),
+    _opt("notify-keyspace-events", "", parse_notify_flags, _fmt_notify_flags),
     _opt("tracking-table-max-keys", "1000000", _UINT),
     _opt("maxmemory", "0", _parse_memory_in(0, 2**63 - 1)),
     _opt("maxmemory-policy", "noeviction", _parse_enum(*_POLICIES)),

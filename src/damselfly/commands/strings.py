@@ -250,13 +250,14 @@ def mset(client: "Client", argv: list[bytes]) -> Any:
     if not n & 1:
         raise CommandError(errors.wrong_arity("mset"))
     db = client.db
-    db.set_pairs(argv)
     ks = db.keyspace
-    if ks.listeners:
-        changed = db.changed
+    if ks.listeners or ks.on_new is not None:  # Redis's order: each key's new/expired, then its set
+        store, changed = db.set, db.changed
         for i in range(1, n, 2):
+            store(argv[i], argv[i + 1])
             changed(argv[i], "set", _STRING)
-    else:  # what changed() would do for each key, once
+    else:  # what set() and changed() would do for each key, in C-level loops
+        db.set_pairs(argv)
         ks.dirty += n >> 1
     return OK
 

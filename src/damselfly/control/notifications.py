@@ -13,6 +13,11 @@ in that order, exactly as ``notifyKeyspaceEvent`` does. The letters map to
 ``m`` KEY_MISS, ``d`` MODULE, ``n`` NEW; ``A`` is ``g$lshzxetd``). The
 listener is registered only while some class and K or E are on, so a write
 pays nothing when notifications are off (the default).
+
+``new`` (Redis's ``dbAdd``) is not a change: WATCH, tracking and the dirty
+counter must not see it. It does not pass through ``db.changed``; instead
+``Keyspace.on_new`` points at :meth:`Notifier.on_new` while ``n`` and K or E
+are on, and is None otherwise, so key creation costs one attribute test.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ ALL = (NotifyKind.GENERIC | NotifyKind.STRING | NotifyKind.LIST | NotifyKind.SET
        | NotifyKind.MODULE)
 LETTERS["A"] = ALL
 _TARGETS = int(NotifyKind.KEYSPACE | NotifyKind.KEYEVENT)
+_NEW = int(NotifyKind.NEW)
 
 
 def parse_flags(text: str) -> int:
@@ -60,9 +66,11 @@ class Notifier:
     def configure(self, text: str) -> None:
         """Apply a new ``notify-keyspace-events`` value (startup and CONFIG SET)."""
         self.flags = parse_flags(text)
-        wanted = bool(self.flags & _TARGETS) and bool(self.flags & ~_TARGETS)
+        targets = bool(self.flags & _TARGETS)
+        keyspace = self.state.keyspace
+        keyspace.on_new = self.on_new if targets and self.flags & _NEW else None
+        wanted = targets and bool(self.flags & ~(_TARGETS | _NEW))
         if wanted != self._listening:
-            keyspace = self.state.keyspace
             if wanted:
                 keyspace.add_listener(self.on_change)
             else:
@@ -85,6 +93,15 @@ class Notifier:
             publish(b"__keyspace@%d__:%s" % (db.index, key), name)
         if flags & NotifyKind.KEYEVENT:
             publish(b"__keyevent@%d__:%s" % (db.index, name), key)
+
+    def on_new(self, db: "Database", key: bytes) -> None:
+        """A key was created (``dbAdd``): publish ``new`` as the K and E flags ask."""
+        publish = self.pubsub.publish
+        flags = self.flags
+        if flags & NotifyKind.KEYSPACE:
+            publish(b"__keyspace@%d__:%s" % (db.index, key), b"new")
+        if flags & NotifyKind.KEYEVENT:
+            publish(b"__keyevent@%d__:new" % db.index, key)
 
 
 def install(state: "ServerState") -> Notifier:

@@ -11,6 +11,12 @@ Every change goes through one hook, :meth:`Database.changed`, which command
 handlers call with the key and Redis's event name. It fans out to WATCH,
 client-side-caching invalidation and keyspace notifications, whichever are
 active; when none is, it costs one attribute test.
+
+Key creation is the exception: Redis's ``new`` event (flag ``n``) comes from
+``dbAdd`` and is a notification only, which WATCH, tracking and the dirty
+counter never see. So :meth:`Database.set` calls ``Keyspace.on_new`` directly
+when it creates a key; the notifications subsystem keeps that attribute None
+unless someone listens for ``n``, so a write pays one attribute test for it.
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ class NotifyKind(enum.IntFlag):
 
 
 ChangeListener = Callable[["Database", bytes, str, int], None]
+NewKeyHook = Callable[["Database", bytes], None]
 
 
 class Keyspace:
@@ -57,6 +64,9 @@ class Keyspace:
     def __init__(self, count: int = 16, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
         self.listeners: list[ChangeListener] = []
+        # Called with (db, key) when Database.set creates a key (Redis's dbAdd and
+        # its "new" event); None unless notify-keyspace-events asks for n.
+        self.on_new: NewKeyHook | None = None
         # Called with (emptied, replaced_with) just before a database's contents go
         # away wholesale: (db, None) for a flush, both orders for SWAPDB. Redis's
         # touchAllWatchedKeysInDb call sites: WATCH needs to see what existed.
@@ -247,11 +257,26 @@ class Database:
 
     # -- writes ------------------------------------------------------------
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
-        """Store ``value``; drops any TTL unless ``keep_ttl`` (SET ... KEEPTTL)."""
-        self.data[key] = value
-        if not keep_ttl and self.expires:
-            self.expires.pop(key, None)
+        """Store ``value``; drops any TTL unless ``keep_ttl`` (SET ... KEEPTTL).
+
+        A key whose deadline has passed expires first, as Redis's
+        ``lookupKeyWrite`` does before ``setKey``: the old key is reported
+        ``expired`` and its TTL is not kept. Creating a key calls
+        ``Keyspace.on_new`` after the store (``dbAdd``), so its ``new`` event
+        precedes the event the command signals next.
+        """
         ks = self.keyspace
+        if self.expires:
+            deadline = self.expires.get(key)
+            if deadline is not None:
+                if deadline <= ks.clock.now_ms():
+                    self._expire(key)
+                elif not keep_ttl:
+                    del self.expires[key]
+        if ks.on_new is not None and key not in self.data:
+            self._add(key, value)
+            return
+        self.data[key] = value
         if ks.lfu:
             lfu_stored(self, key)
         else:
@@ -259,22 +284,47 @@ class Database:
         if self.str_encodings:
             self.str_encodings.pop(key, None)
 
+    def _add(self, key: bytes, value: Any) -> None:
+        """:meth:`set`'s store for a key it creates while ``on_new`` is set, then the hook.
+
+        Kept apart so the store of the hot path pays one attribute test for ``new``.
+        """
+        ks = self.keyspace
+        self.data[key] = value
+        if ks.lfu:
+            lfu_stored(self, key)
+        else:
+            self.lru[key] = ks.lru_clock
+        if self.str_encodings:
+            self.str_encodings.pop(key, None)
+        if ks.on_new is not None:
+            ks.on_new(self, key)
+
     def set_pairs(self, argv: list[bytes], start: int = 1) -> None:
         """:meth:`set` for the key/value pairs ``argv[start:]`` (MSET), with C-level loops.
 
-        The caller still signals each key with :meth:`changed`.
+        The caller still signals each key with :meth:`changed`; a caller with
+        change listeners present should rather interleave :meth:`set` and
+        :meth:`changed` key by key, which is the order of Redis's events.
         """
-        if self.keyspace.lfu or self.str_encodings:
+        ks = self.keyspace
+        if ks.lfu or self.str_encodings or ks.on_new is not None:
             for i in range(start, len(argv), 2):
                 self.set(argv[i], argv[i + 1])
             return
         keys = argv[start::2]
-        self.data.update(zip(keys, argv[start + 1::2]))
-        self.lru.update(dict.fromkeys(keys, self.keyspace.lru_clock))
         expires = self.expires
         if expires:
+            now = ks.clock.now_ms()
             for key in keys:
-                expires.pop(key, None)
+                deadline = expires.get(key)
+                if deadline is not None:
+                    if deadline <= now:
+                        self._expire(key)
+                    else:
+                        del expires[key]
+        self.data.update(zip(keys, argv[start + 1::2]))
+        self.lru.update(dict.fromkeys(keys, ks.lru_clock))
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key`` if it is live; True if it was."""
