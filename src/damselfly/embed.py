@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any, AsyncIterator
 
-from .config import OPTIONS, Config, ConfigError
+from .config import OPTIONS, Config, ConfigError, canonical
 from .net.server import Listener
 from .state import ServerState
 
@@ -41,14 +41,22 @@ class StartTimeout(TimeoutError, RuntimeError):
 
 
 def _config(host: str, port: int, options: dict[str, Any]) -> Config:
+    """A Config from keyword options; a bad one raises ConfigError naming option and value.
+
+    Config.set's own text is Redis's reason alone ("argument couldn't be parsed
+    into an integer"), which says nothing when a dozen options were passed.
+    """
     cfg = Config()
-    cfg.set("bind", host)
-    cfg.set("port", str(port))
-    cfg.set("save", "")
-    for name, value in options.items():
-        if isinstance(value, bool):
-            value = "yes" if value else "no"
-        cfg.set(name.replace("_", "-"), str(value))
+    settings: list[tuple[str, str, Any]] = [("host", "bind", host), ("port", "port", port), ("save", "save", "")]
+    settings += [(key, key.replace("_", "-"), value) for key, value in options.items()]
+    for given, name, value in settings:
+        if canonical(name) not in OPTIONS:
+            raise ConfigError(f"unknown option {name!r} (passed as {given}={value!r})")
+        text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        try:
+            cfg.set(name, text)
+        except ConfigError as exc:
+            raise ConfigError(f"option {name!r} cannot be {text!r}: {exc}") from None
     return cfg
 
 

@@ -17,7 +17,8 @@ from typing import Any, AsyncIterator, Iterator
 
 import pytest
 
-from .embed import Server
+from .config import ConfigError
+from .embed import Server, _config
 
 try:  # strict-mode pytest-asyncio needs its own decorator for async fixtures
     import pytest_asyncio
@@ -37,8 +38,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=[])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the options once, up front: a bad one is a usage error, not an error per test."""
+    options = _server_options(config)
+    if options:
+        try:
+            _config("127.0.0.1", 0, options)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"damselfly_config / --damselfly-config: {exc}") from None
+    _protocol(config)
+
+
 def _protocol(config: pytest.Config) -> int:
-    return int(config.getoption("--damselfly-protocol") or config.getini("damselfly_protocol") or 2)
+    text = str(config.getoption("--damselfly-protocol") or config.getini("damselfly_protocol") or 2).strip()
+    if text not in ("2", "3"):
+        raise pytest.UsageError(f"damselfly_protocol must be 2 or 3, not {text!r}")
+    return int(text)
 
 
 def _server_options(config: pytest.Config) -> dict[str, str]:
@@ -48,7 +63,9 @@ def _server_options(config: pytest.Config) -> dict[str, str]:
         if name:
             options[name] = value.strip()
     for item in config.getoption("--damselfly-config"):
-        name, _, value = item.partition("=")
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise pytest.UsageError(f"--damselfly-config takes NAME=VALUE, not {item!r}")
         options[name.strip()] = value
     return options
 

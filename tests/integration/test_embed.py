@@ -95,11 +95,25 @@ def test_port_in_use_raises_clear_error() -> None:
             damselfly.Server(port=first.port).start()
 
 
-def test_bad_option_raises_at_construction() -> None:
-    with pytest.raises(ConfigError):
-        damselfly.Server(maxclients="lots")
-    with pytest.raises(ConfigError):
-        damselfly.Server(no_such_option="1")
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_bad_option_names_the_option_and_the_value(mode: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        damselfly.Server(port=0, mode=mode, maxmemory_policy="nope")
+    text = str(caught.value)
+    assert "maxmemory-policy" in text and "'nope'" in text
+    assert "must be one of the following: volatile-lru" in text  # Redis's reason stays
+    with pytest.raises(ConfigError, match=r"'maxclients'.*'lots'.*couldn't be parsed into an integer"):
+        damselfly.Server(mode=mode, maxclients="lots")
+    with pytest.raises(ConfigError, match=r"'port'.*'-1'.*between 0 and 65535"):
+        damselfly.Server(mode=mode, port=-1)
+    with pytest.raises(ConfigError, match=r"unknown option 'no-such-option' \(passed as no_such_option='1'\)"):
+        damselfly.Server(mode=mode, no_such_option="1")
+
+
+async def test_serve_bad_option_names_the_option_and_the_value() -> None:
+    with pytest.raises(ConfigError, match=r"'maxmemory-policy'.*'nope'.*must be one of the following"):
+        async with damselfly.serve(port=0, maxmemory_policy="nope"):
+            pass  # pragma: no cover
 
 
 def test_process_mode() -> None:

@@ -36,3 +36,26 @@ def test_protocol_option_selects_resp3(pytester: pytest.Pytester) -> None:
     """)
     result = pytester.runpytest_subprocess("--damselfly-protocol", "3", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_cli_config_and_ini_protocol_apply(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ndamselfly_protocol = 3\n")
+    pytester.makepyfile("""
+        def test_options(redis_client):
+            assert redis_client.connection_pool.connection_kwargs["protocol"] == 3
+            assert redis_client.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+    """)
+    result = pytester.runpytest_subprocess("--damselfly-config", "maxmemory-policy=allkeys-lru",
+                                           "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_server_option_is_one_usage_error_naming_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        def test_never_runs(redis_client):
+            raise AssertionError("the session must not start")
+    """)
+    result = pytester.runpytest_subprocess("--damselfly-config", "maxmemory-policy=nope",
+                                           "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--damselfly-config*'maxmemory-policy' cannot be 'nope'*one of the following*"])
