@@ -11,7 +11,8 @@ directory, as Redis's).
 
 ``start(timeout)`` is a deadline in both modes: past it, the child process is
 killed and reaped, or the server thread is told to stop and joined, before
-:class:`StartTimeout` is raised.
+:class:`StartTimeout` is raised. A stopped ``Server`` can be started again; it
+starts afresh from its options (a new free port when ``port=0``).
 """
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ class Server:
         self.config = _config(host, port, options)  # validates options in both modes
         self.mode = mode
         self._options = options
+        self._requested_port = port
+        self._config_used = False
         self._proc: subprocess.Popen[bytes] | None = None
         self._drain: threading.Thread | None = None
         self.host = host
@@ -90,6 +93,10 @@ class Server:
         """Start and return once the server accepts connections, or raise (nothing left running)."""
         if self._thread is not None or self._proc is not None:
             raise RuntimeError("server already started")
+        if self._config_used:  # a restart: CONFIG SET and the old state's listeners stay behind
+            self.config = _config(self.host, self._requested_port, self._options)
+        self._config_used = True
+        self.port = self._requested_port
         if self.mode == "process":
             return self._start_process(timeout)
         self._ready = threading.Event()

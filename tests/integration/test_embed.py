@@ -116,6 +116,26 @@ async def test_serve_bad_option_names_the_option_and_the_value() -> None:
             pass  # pragma: no cover
 
 
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_a_stopped_server_starts_again_afresh(tmp_path, mode: str) -> None:
+    server = damselfly.Server(mode=mode, dir=str(tmp_path))
+    for round in range(2):
+        server.start()
+        client = redis.Redis(port=server.port)
+        assert client.get("k") is None  # nothing kept from the first run
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+        client.set("k", "v")
+        client.config_set("maxmemory-policy", "allkeys-lru")  # not carried into the next start
+        client.close()
+        port = server.port
+        server.stop()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+    with pytest.raises(RuntimeError, match="already started"):
+        with server:
+            server.start()
+
+
 def test_process_mode() -> None:
     with damselfly.Server(mode="process", databases=4) as server:
         client = redis.Redis(port=server.port)
