@@ -1,11 +1,21 @@
 """SAVE and start-up load of N small keys: damselfly beside redis-server.
 
-Standalone: ``python bench/persistence.py [--keys 1000000]``. For each
-server: fill it with ``key:NNNNNNN -> value:NNNNNNN`` (pipelined SETs), time
-SAVE as a client sees it, note the dump's size, then restart the server on
-that dump and report the load time it logs ("DB loaded from disk: X seconds")
-and the wall-clock time until it answers PING. Exits non-zero if a server
-fails or the two dumps hold different key counts.
+Run from the repository root::
+
+    python -m bench.persistence                  # 1,000,000 keys
+    python -m bench.persistence --keys 100000
+    python -m bench.persistence --no-compression # both servers with rdbcompression no
+
+(``python bench/persistence.py`` works the same.) For each server, in its
+own scratch directory with save points off: start it on an empty directory
+(the time until it answers PING is the start-up cost without data), fill it
+with ``key:NNNNNNN -> value:NNNNNNN`` (pipelined SETs), time SAVE as a
+client sees it, note the dump's size and count its keys with
+``redis-check-rdb``, then restart the server on that dump and report the
+load time it logs ("DB loaded from disk: X seconds"), the wall-clock time
+until it answers PING, and check DBSIZE. The last line gives the
+damselfly / Redis ratios. Exits 1 if the dumps or the reloaded servers hold
+the wrong number of keys, 2 if redis-server is not installed.
 """
 from __future__ import annotations
 
@@ -107,52 +117,80 @@ def key_count(path: Path) -> int:
     return int(m.group(1))
 
 
-def run(keys: int) -> int:
+def dbsize(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(command(b"DBSIZE"))
+        reply = s.recv(64)
+    if not reply.startswith(b":"):
+        raise RuntimeError(f"DBSIZE failed: {reply!r}")
+    return int(reply[1:].split(b"\r\n")[0])
+
+
+def measure(name: str, argv: list[str], work: Path, keys: int) -> dict[str, float | int | None]:
+    """One server: empty start, fill, SAVE, restart on the dump."""
+    target = Target(name, argv + ["--dir", str(work), "--dbfilename", "dump.rdb"], work)
+    try:
+        empty = target.start()
+        t0 = time.monotonic()
+        target.fill(keys)
+        fill = time.monotonic() - t0
+        save = target.save()
+        target.stop()
+        dump = work / "dump.rdb"
+        size = dump.stat().st_size
+        count = key_count(dump)
+        ready = target.start()
+        load = target.logged_load_time()
+        loaded = dbsize(target.port)
+    finally:
+        target.stop()
+    return {"empty": empty, "fill": fill, "save": save, "size": size, "count": count, "load": load,
+            "ready": ready, "loaded": loaded}
+
+
+def _ratio(ours: float | int | None, theirs: float | int | None, digits: int) -> str:
+    if not ours or not theirs:
+        return "n/a"
+    return f"{ours / theirs:.{digits}f}x"
+
+
+def run(keys: int, compression: bool = True) -> int:
     if shutil.which("redis-server") is None:
         print("redis-server is not installed", file=sys.stderr)
         return 2
     base = Path(tempfile.mkdtemp(prefix="bench-persistence-"))
-    rows = []
+    common = ["--save", "", "--bind", "127.0.0.1", "--rdbcompression", "yes" if compression else "no"]
+    servers = (("redis-server 7.0", ["redis-server", "--appendonly", "no", *common]),
+               ("damselfly", [sys.executable, "-m", "damselfly", *common]))
+    rows: dict[str, dict[str, float | int | None]] = {}
     try:
-        for name, argv in (
-            ("redis-server 7.0", ["redis-server", "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]),
-            ("damselfly", [sys.executable, "-m", "damselfly", "--save", "", "--bind", "127.0.0.1"]),
-        ):
+        for name, argv in servers:
             work = base / name.split()[0]
             work.mkdir()
-            target = Target(name, argv + ["--dir", str(work)], work)
-            try:
-                target.start()
-                t0 = time.monotonic()
-                target.fill(keys)
-                fill = time.monotonic() - t0
-                save = target.save()
-                target.stop()
-                dump = work / "dump.rdb"
-                size = dump.stat().st_size
-                count = key_count(dump)
-                ready = target.start()
-                load = target.logged_load_time()
-            finally:
-                target.stop()
-            rows.append((name, fill, save, size, count, load, ready))
+            rows[name] = measure(name, argv, work, keys)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print(f"{keys:,} keys (key:NNNNNNN -> value:NNNNNNN), one SAVE, one restart on the dump\n")
-    print(f"{'server':<18}{'fill s':>9}{'SAVE s':>9}{'dump bytes':>14}{'keys':>10}{'load s':>9}{'ready s':>9}")
-    for name, fill, save, size, count, load, ready in rows:
-        load_text = f"{load:.3f}" if load is not None else "?"
-        print(f"{name:<18}{fill:>9.2f}{save:>9.3f}{size:>14,}{count:>10,}{load_text:>9}{ready:>9.3f}")
-    (_, _, rs, rsize, rcount, rload, rready), (_, _, ds, dsize, dcount, dload, dready) = rows
-    print(f"\ndamselfly / redis: SAVE {ds / rs:.1f}x, file size {dsize / rsize:.3f}x, "
-          f"load {dload / rload if dload and rload else float('nan'):.1f}x, ready {dready / rready:.1f}x")
-    return 0 if rcount == dcount == keys else 1
+    print(f"{keys:,} keys (key:NNNNNNN -> value:NNNNNNN), rdbcompression {'yes' if compression else 'no'}, "
+          "one SAVE, one restart on the dump\n")
+    print(f"{'server':<18}{'empty start s':>14}{'fill s':>9}{'SAVE s':>9}{'dump bytes':>14}{'keys':>11}"
+          f"{'load s':>9}{'ready s':>9}{'DBSIZE':>11}")
+    for name, r in rows.items():
+        load_text = f"{r['load']:.3f}" if r["load"] is not None else "?"
+        print(f"{name:<18}{r['empty']:>14.3f}{r['fill']:>9.2f}{r['save']:>9.3f}{r['size']:>14,}{r['count']:>11,}"
+              f"{load_text:>9}{r['ready']:>9.3f}{r['loaded']:>11,}")
+    d, r = rows["damselfly"], rows["redis-server 7.0"]
+    print(f"\ndamselfly / redis: SAVE {_ratio(d['save'], r['save'], 1)}, file size {_ratio(d['size'], r['size'], 3)}, "
+          f"load (logged) {_ratio(d['load'], r['load'], 1)}, ready {_ratio(d['ready'], r['ready'], 1)}, "
+          f"empty start {_ratio(d['empty'], r['empty'], 1)}")
+    return 0 if all(row["count"] == row["loaded"] == keys for row in rows.values()) else 1
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=1_000_000, help="number of keys (default 1,000,000)")
-    return run(parser.parse_args().keys)
+    parser.add_argument("--no-compression", action="store_true", help="run both servers with rdbcompression no")
+    args = parser.parse_args(argv)
+    return run(args.keys, compression=not args.no_compression)
 
 
 if __name__ == "__main__":
