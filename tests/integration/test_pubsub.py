@@ -123,9 +123,10 @@ def test_disconnect_removes_subscriptions(server) -> None:
     pub.close()
 
 
-def _flood(host: str, port: int, channel: str, stop: threading.Event, counter: list[int]) -> None:
+def _flood(host: str, port: int, channel: str, stop: threading.Event, counter: list[int],
+           command: str = "PUBLISH") -> None:
     conn = socket.create_connection((host, port))
-    frames = b"".join(encode_command("PUBLISH", channel, "m%d" % i) for i in range(50))
+    frames = b"".join(encode_command(command, channel, "m%d" % i) for i in range(50))
     try:
         while not stop.is_set():
             conn.sendall(frames)
@@ -158,6 +159,45 @@ def test_no_message_after_the_unsubscribe_confirmation_under_a_flood(server) -> 
             assert frame.startswith(b"*3\r\n$7\r\nmessage")
             seen_before += 1
         time.sleep(0.2)  # the flood goes on
+        assert sub.command("PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # nothing else queued
+    finally:
+        stop.set()
+        flooder.join()
+        sub.close()
+    assert seen_before > 0
+
+
+@pytest.mark.parametrize("kind", ["pattern", "shard"])
+def test_no_message_after_a_punsubscribe_or_sunsubscribe_confirmation_under_a_flood(server, kind: str) -> None:
+    """Rule 6 for patterns and shard channels: nothing for the pattern (or shard channel) after its ack."""
+    ch = unique()
+    if kind == "pattern":
+        subscribe, unsubscribe, name, publish = "PSUBSCRIBE", "PUNSUBSCRIBE", ch[:-1] + "*", "PUBLISH"
+        message, ack, left = b"*4\r\n$8\r\npmessage", b"*3\r\n$12\r\npunsubscribe", b":1\r\n"
+    else:  # Redis counts the shard channels left only, without the keepalive channel
+        subscribe, unsubscribe, name, publish = "SSUBSCRIBE", "SUNSUBSCRIBE", ch, "SPUBLISH"
+        message, ack, left = b"*3\r\n$8\r\nsmessage", b"*3\r\n$12\r\nsunsubscribe", b":0\r\n"
+    sub = RawConnection(server.host, server.port)
+    sub.command(subscribe, name)
+    sub.command("SUBSCRIBE", "keepalive-" + ch)  # still subscribed after the ack: PING answers in kind
+    stop, counter = threading.Event(), [0]
+    flooder = threading.Thread(target=_flood, args=(server.host, server.port, ch, stop, counter, publish))
+    flooder.start()
+    try:
+        while counter[0] < 500:
+            time.sleep(0.01)
+        sub.send(encode_command(unsubscribe, name))
+        seen_before = 0
+        while True:
+            frame = sub.read_reply()
+            if frame.startswith(ack):
+                assert frame.endswith(left)
+                break
+            assert frame.startswith(message)
+            seen_before += 1
+        sent = counter[0]
+        while counter[0] < sent + 500:  # the flood goes on past the ack
+            time.sleep(0.01)
         assert sub.command("PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # nothing else queued
     finally:
         stop.set()
