@@ -316,6 +316,35 @@ def test_delivery_identical_with_and_without_batching(start_server, batching: st
         assert writes < 600
 
 
+def test_config_set_control_batching_applies_to_open_connections(start_server) -> None:
+    """Rule 5 on a live server: the subscribers connected before CONFIG SET follow the new value."""
+    srv = start_server()
+    subs = [RawConnection(srv.host, srv.port) for _ in range(3)]
+    for s in subs:
+        s.command("SUBSCRIBE", "c")
+    pub = RawConnection(srv.host, srv.port)
+    admin = redis.Redis(host=srv.host, port=srv.port)
+
+    def writes_for_a_round(tag: str) -> int:
+        before = admin.info("stats")["total_writes_processed"]
+        pub.send(b"".join(encode_command("PUBLISH", "c", "%s%d" % (tag, i)) for i in range(200)))
+        for _ in range(200):
+            assert pub.read_reply() == b":3\r\n"
+        for s in subs:
+            assert [s.read_reply().split(b"\r\n")[-2] for _ in range(200)] == [b"%s%d" % (tag.encode(), i)
+                                                                                for i in range(200)]
+        return admin.info("stats")["total_writes_processed"] - before
+
+    assert writes_for_a_round("a") < 100  # batched: a few writes per subscriber
+    assert admin.config_set("control-batching", "no")
+    assert writes_for_a_round("b") >= 600  # the same connections: one write per message
+    assert admin.config_set("control-batching", "yes")
+    assert writes_for_a_round("c") < 100
+    for c in (*subs, pub):
+        c.close()
+    admin.close()
+
+
 def test_pubsub_help_and_errors(r: redis.Redis) -> None:
     help_lines = r.execute_command("PUBSUB", "HELP")
     assert help_lines[0] == b"PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"

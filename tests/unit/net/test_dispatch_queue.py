@@ -228,6 +228,30 @@ def test_control_batching_no_writes_each_message() -> None:
     assert conn.state.stats.control_batches == 0
 
 
+def test_config_set_control_batching_applies_to_an_open_connection() -> None:
+    """Read per drain, not kept from the connection's start: CONFIG SET changes the next drain."""
+    sub, sub_t, pub, pub_t, loop = make_pair()
+    sub.data_received(b"SUBSCRIBE a\r\n")
+    feed = [MonitorMessage(b"x%d" % i) for i in range(3)]
+
+    def writes_for(publishes_and_feed: int) -> int:
+        sub_t.writes.clear()
+        pub.data_received(publishes(*[("a", str(i)) for i in range(publishes_and_feed)]))  # one run
+        loop.run()
+        for msg in feed:  # three messages of their own
+            sub.send_async(msg)
+        loop.run()
+        assert payloads(sub_t.data) == [str(i).encode() for i in range(publishes_and_feed)]
+        assert sub_t.data.endswith(b"+x0\r\n+x1\r\n+x2\r\n")
+        return len(sub_t.writes)
+
+    assert writes_for(5) == 2
+    pub.data_received(b"CONFIG SET control-batching no\r\n")
+    assert writes_for(5) == 5 + 3
+    pub.data_received(b"CONFIG SET control-batching yes\r\n")
+    assert writes_for(5) == 2
+
+
 # -- rule 6: ordering against the client's own replies ----------------------------------------
 
 def test_messages_queued_before_a_command_precede_its_reply_in_one_write() -> None:
