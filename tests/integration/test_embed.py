@@ -1,6 +1,7 @@
 """The embedding API: thread, process and async modes; clean starts and stops."""
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -56,17 +57,62 @@ def test_several_servers_are_independent() -> None:
         cb.close()
 
 
-def test_start_stop_cycles_leave_no_threads_or_fds() -> None:
-    damselfly.Server().start().stop()  # warm imports and lazily opened files
-    threads, fds = threading.active_count(), _fds()
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_start_stop_cycles_leave_no_threads_fds_or_children(mode: str) -> None:
+    damselfly.Server(mode=mode).start().stop()  # warm imports and lazily opened files
+    before = _leftovers()
     for _ in range(5):
-        server = damselfly.Server().start()
+        server = damselfly.Server(mode=mode).start()
         c = redis.Redis(port=server.port)
         c.ping()
         c.close()
         server.stop()
-    assert threading.active_count() == threads
-    assert _fds() == fds
+    assert _leftovers() == before
+
+
+async def test_serve_cycles_leave_no_threads_fds_or_children() -> None:
+    async with damselfly.serve(port=0) as server:  # warm imports, files, the loop's resolver thread
+        c = aredis.Redis(port=server.port)
+        await c.ping()
+        await c.aclose()
+    before = _leftovers()
+    for _ in range(5):
+        async with damselfly.serve(port=0) as server:
+            c = aredis.Redis(port=server.port)
+            await c.ping()
+            await c.aclose()
+    assert _leftovers() == before
+
+
+def _connected_raw(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"PING\r\n")
+    assert sock.recv(64) == b"+PONG\r\n"
+    return sock
+
+
+def _sees_eof(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(64) == b""
+    except ConnectionResetError:
+        return True
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_stop_closes_a_connected_client(mode: str) -> None:
+    server = damselfly.Server(mode=mode).start()
+    with _connected_raw(server.port) as sock:
+        server.stop()
+        assert _sees_eof(sock)
+
+
+async def test_leaving_serve_closes_a_connected_client() -> None:
+    async with damselfly.serve(port=0) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"PING\r\n")
+        assert await reader.readline() == b"+PONG\r\n"
+    assert await asyncio.wait_for(reader.read(64), 10) == b""
+    writer.close()
 
 
 @pytest.mark.timeout(60)  # the old process mode never came back
