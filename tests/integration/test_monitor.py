@@ -71,8 +71,38 @@ def test_redis_py_monitor_and_client_list_flag(start_server) -> None:
                 break
         assert "SET mk 1" in seen
         assert info["db"] == 0 and info["client_type"] == "tcp"
-    assert r.info("clients")["connected_clients"] >= 1
+        # Redis 7.0 counts a monitor as a connected client (only replicas are left out)
+        assert r.info("clients")["connected_clients"] == 2
+        assert r.info("replication")["connected_slaves"] == 0
     r.close()
+
+
+def connected_clients(conn: RawConnection) -> int:
+    info = conn.command("INFO", "clients")
+    return int(re.search(rb"\r\nconnected_clients:(\d+)\r\n", info).group(1))
+
+
+def test_monitors_count_as_connected_clients_until_they_close(start_server) -> None:
+    """What redis-server 7.0.15 reports with MONITOR clients open, RESP2 and RESP3, and after RESET."""
+    srv = start_server()
+    admin = RawConnection(srv.host, srv.port)
+    assert connected_clients(admin) == 1
+    mon2, mon3 = RawConnection(srv.host, srv.port), RawConnection(srv.host, srv.port)
+    mon3.command("HELLO", "3")
+    assert mon2.command("MONITOR") == b"+OK\r\n" and mon3.command("MONITOR") == b"+OK\r\n"
+    assert connected_clients(admin) == 3
+    assert b"\r\nconnected_slaves:0\r\n" in admin.command("INFO", "replication")
+    assert mon2.read_reply().endswith(b'"INFO" "clients"\r\n')  # they are monitoring
+    assert mon2.read_reply().endswith(b'"INFO" "replication"\r\n')
+    assert mon2.command("RESET") == b"+RESET\r\n"  # no longer a monitor, still a client
+    assert connected_clients(admin) == 3
+    mon2.close()
+    mon3.close()
+    deadline = time.monotonic() + 5
+    while connected_clients(admin) != 1 and time.monotonic() < deadline:
+        time.sleep(0.02)  # the server sees the closes asynchronously
+    assert connected_clients(admin) == 1
+    admin.close()
 
 
 def test_multi_exec_shows_queued_commands_at_exec(start_server) -> None:
