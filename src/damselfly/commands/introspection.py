@@ -8,12 +8,12 @@ family declared them in; flags Redis hides (``may_replicate``, ``sentinel``,
 implies from flags (``setImplicitACLCategories``: write, read, admin and
 dangerous, pubsub, fast or else slow, blocking) are added.
 
-Key specs are derived from the legacy key positions: ``begin_search`` index
-and ``find_keys`` range are exact for commands with fixed key positions; the
-flags say only RO or RW (from the command's readonly/write flag), because
-damselfly's specs do not record Redis's finer access/update/insert/delete
-key flags. COMMAND DOCS reports what the specs hold: summary, since, group
-(and subcommands); damselfly keeps no complexity or argument documentation.
+Key specs are redis-server 7.0.15's own (:mod:`.keyspec_table`, read through
+:mod:`.getkeys`): notes, flags, begin_search and find_keys, in Redis's field
+order; COMMAND GETKEYS and GETKEYSANDFLAGS find keys the way Redis does from
+the same specs. COMMAND DOCS reports what the specs hold: summary, since,
+group (and subcommands); damselfly keeps no complexity or argument
+documentation.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .. import errors
 from ..errors import CommandError
 from ..glob import glob_match
 from ..protocol.reply import Simple, SetReply
-from .getkeys import KeysError, can_find, has_keys, key_positions
+from .getkeys import KeySpec, find_keys, flag_names, has_keys, key_specs_of
 from .help_text import help_reply
 from .registry import CommandGroup, CommandSpec
 
@@ -73,16 +73,40 @@ def categories(spec: CommandSpec) -> list[str]:
     return ordered
 
 
+def _begin_search(begin: tuple[str | int, ...]) -> dict[str, Any]:
+    kind = begin[0]
+    if kind == "index":
+        return {"type": "index", "spec": {"index": begin[1]}}
+    if kind == "keyword":
+        return {"type": "keyword", "spec": {"keyword": begin[1], "startfrom": begin[2]}}
+    return {"type": "unknown", "spec": {}}
+
+
+def _find_keys(find: tuple[str | int, ...]) -> dict[str, Any]:
+    kind = find[0]
+    if kind == "range":
+        return {"type": "range", "spec": {"lastkey": find[1], "keystep": find[2], "limit": find[3]}}
+    if kind == "keynum":
+        return {"type": "keynum", "spec": {"keynumidx": find[1], "firstkey": find[2], "keystep": find[3]}}
+    return {"type": "unknown", "spec": {}}
+
+
+def key_flags_reply(flags: int) -> SetReply:
+    """Key-spec flags as Redis replies them: a set of status strings in Redis's order."""
+    return SetReply([Simple(name) for name in flag_names(flags)])
+
+
+def _key_spec_reply(ks: KeySpec) -> dict[str, Any]:
+    reply: dict[str, Any] = {"notes": ks.notes} if ks.notes is not None else {}
+    reply["flags"] = key_flags_reply(ks.flags)
+    reply["begin_search"] = _begin_search(ks.begin)
+    reply["find_keys"] = _find_keys(ks.find)
+    return reply
+
+
 def key_specs(spec: CommandSpec) -> list[dict[str, Any]]:
-    if spec.first_key <= 0:
-        return []
-    last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
-    access = "RO" if "readonly" in spec.flags and "write" not in spec.flags else "RW"
-    return [{
-        "flags": SetReply([Simple(access)]),
-        "begin_search": {"type": "index", "spec": {"index": spec.first_key}},
-        "find_keys": {"type": "range", "spec": {"lastkey": last, "keystep": spec.step or 1, "limit": 0}},
-    }]
+    """COMMAND INFO's key specifications: one map per spec, ``notes`` first when Redis has one."""
+    return [_key_spec_reply(ks) for ks in key_specs_of(spec)]
 
 
 def command_info(spec: CommandSpec) -> list[Any]:
@@ -246,17 +270,14 @@ def _getkeys(client: "Client", argv: list[bytes], with_flags: bool) -> Any:
     n = len(words)
     if (spec.arity > 0 and spec.arity != n) or n < -spec.arity:
         raise CommandError("ERR Invalid number of arguments specified for command")
-    if not can_find(spec):
+    keys = find_keys(spec, words)
+    if not keys:
+        if "no_mandatory_keys" in spec.flags:
+            return []
         raise CommandError("ERR Invalid arguments specified for command")
-    try:
-        positions = key_positions(spec, words)
-    except KeysError:
-        raise CommandError("ERR Invalid arguments specified for command") from None
     if not with_flags:
-        return [words[i] for i in positions]
-    access = key_specs(spec)
-    flags = access[0]["flags"] if access else SetReply([Simple("RW")])
-    return [[words[i], flags] for i in positions]
+        return [words[pos] for pos, _flags in keys]
+    return [[words[pos], key_flags_reply(flags)] for pos, flags in keys]
 
 
 @group.subcommand("command", "getkeys", -4, "loading stale", acl="slow connection", since="2.8.13")
@@ -267,5 +288,5 @@ def command_getkeys(client: "Client", argv: list[bytes]) -> Any:
 
 @group.subcommand("command", "getkeysandflags", -4, "loading stale", acl="slow connection", since="7.0.0")
 def command_getkeysandflags(client: "Client", argv: list[bytes]) -> Any:
-    """Extract the keys of a full command line with their access flags (RO or RW, see the module doc)."""
+    """Extract the keys of a full command line with their key-spec flags."""
     return _getkeys(client, argv, True)

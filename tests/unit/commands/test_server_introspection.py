@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from damselfly.commands import build_table
-from damselfly.commands.getkeys import can_find, has_keys
-from damselfly.commands.introspection import categories, command_info, key_specs, visible_flags
+from damselfly.commands.introspection import categories, command_info, visible_flags
 from damselfly.commands.registry import CommandSpec
 from damselfly.protocol.reply import encode
 
@@ -30,29 +29,12 @@ def test_categories_add_the_implicit_ones() -> None:
         "write", "list", "slow", "blocking"]
 
 
-def test_key_specs_from_legacy_positions() -> None:
-    assert key_specs(CommandSpec("x", 1)) == []
-    spec = key_specs(CommandSpec("mget", -2, ("readonly",), 1, -1, 1))[0]
-    assert spec["begin_search"] == {"type": "index", "spec": {"index": 1}}
-    assert spec["find_keys"] == {"type": "range", "spec": {"lastkey": -1, "keystep": 1, "limit": 0}}
-    assert list(spec["flags"]) == ["RO"]
-    rename = key_specs(CommandSpec("rename", 3, ("write",), 1, 2, 1))[0]
-    assert rename["find_keys"]["spec"]["lastkey"] == 1 and list(rename["flags"]) == ["RW"]
-
-
 def test_command_info_entry_bytes() -> None:
     table = build_table()
     entry = encode(command_info(table.get(b"client").subcommands[b"id"]), 3)
     assert entry == (b"*10\r\n$9\r\nclient|id\r\n:2\r\n~3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
                      b"~2\r\n+@slow\r\n+@connection\r\n~0\r\n~0\r\n~0\r\n")
     assert encode(command_info(table.get(b"client").subcommands[b"id"]), 2).startswith(b"*10\r\n$9\r\nclient|id")
-
-
-def test_every_movable_key_command_in_the_table_has_a_key_finder() -> None:
-    for spec in build_table().all_specs():
-        assert can_find(spec), spec.full_name
-        if spec.first_key > 0:
-            assert has_keys(spec)
 
 
 def test_command_count_list_and_info(h: Harness) -> None:
@@ -113,14 +95,6 @@ def test_command_docs(h: Harness) -> None:
 ])
 def test_command_getkeys(h: Harness, args: tuple[str, ...], expected: bytes) -> None:
     assert h.run(h.connect(), "COMMAND", "GETKEYS", *args) == expected
-
-
-def test_command_getkeysandflags(h: Harness) -> None:
-    c = h.connect()
-    assert h.run(c, "COMMAND", "GETKEYSANDFLAGS", "get", "k", resp=3) == b"*1\r\n*2\r\n$1\r\nk\r\n~1\r\n+RO\r\n"
-    assert h.run(c, "COMMAND", "GETKEYSANDFLAGS", "del", "a", "b") == (
-        b"*2\r\n*2\r\n$1\r\na\r\n*1\r\n+RW\r\n*2\r\n$1\r\nb\r\n*1\r\n+RW\r\n")
-    assert h.run(c, "COMMAND", "GETKEYS") == b"-ERR wrong number of arguments for 'command|getkeys' command\r\n"
 
 
 def test_command_help(h: Harness) -> None:
