@@ -116,6 +116,11 @@ MATRIX_USERS = {
     "rw": ["on", ">pw", "+@all", "%R~r:*", "%W~w:*", "&*"],
     "chans": ["on", ">pw", "+@all", "~*", "resetchannels", "&news.*"],
     "firstarg": ["on", ">pw", "~*", "-@all", "+select|0", "+ping"],
+    "rwall": ["on", ">pw", "+@all", "%RW~b:*", "%R~r:*", "%W~w:*", "&*"],
+    "readcat": ["on", ">pw", "~*", "&*", "-@all", "+@read"],
+    "anykey": ["on", ">pw", "+@all", "allkeys", "resetchannels"],
+    "anychan": ["on", ">pw", "+@all", "resetkeys", "allchannels"],
+    "nocmds": ["on", ">pw", "allkeys", "allchannels", "nocommands"],
 }
 
 ALLOWED = [
@@ -126,6 +131,17 @@ ALLOWED = [
     ("rw", ("LPUSH", "w:l", "x")),
     ("chans", ("PUBLISH", "news.eu", "m")), ("chans", ("SET", "any", "v")),
     ("firstarg", ("SELECT", "0")), ("firstarg", ("PING",)),
+    # %RW~ is both; a key spec that only inserts (LMOVE's destination, APPEND) needs W alone,
+    # one that reads no data (EXISTS) needs neither, as in Redis.
+    ("rwall", ("SET", "b:1", "v")), ("rwall", ("GETDEL", "b:1")), ("rwall", ("COPY", "r:1", "b:2")),
+    ("rwall", ("LMOVE", "b:l", "w:m", "LEFT", "RIGHT")), ("rwall", ("APPEND", "w:1", "x")),
+    ("rwall", ("EXISTS", "w:1")), ("rwall", ("MGET", "b:1", "r:1")),
+    ("readcat", ("GET", "k")), ("readcat", ("HGETALL", "h")), ("readcat", ("LRANGE", "l", "0", "-1")),
+    ("readcat", ("DBSIZE",)),
+    ("anykey", ("MSET", "a", "1", "zz", "2")), ("anykey", ("DEL", "a", "zz")), ("anykey", ("PING",)),
+    ("anychan", ("PUBLISH", "any.channel", "m")), ("anychan", ("SPUBLISH", "other", "m")),
+    ("anychan", ("DBSIZE",)),
+    ("nocmds", ("AUTH", "nocmds", "pw")), ("nocmds", ("HELLO", "2")),  # run whatever the rules say
 ]
 
 DENIED = [
@@ -147,6 +163,26 @@ DENIED = [
     ("chans", ("PSUBSCRIBE", "news.eu*"), NOPERM_CHANNEL),
     ("firstarg", ("SELECT", "1"), noperm_cmd("select")),
     ("firstarg", ("GET", "k"), noperm_cmd("get")),
+    ("rwall", ("GET", "w:1"), NOPERM_KEY),
+    ("rwall", ("SET", "r:1", "v"), NOPERM_KEY),
+    ("rwall", ("INCR", "w:n"), NOPERM_KEY),  # an update reads as well
+    ("rwall", ("COPY", "w:1", "b:3"), NOPERM_KEY),
+    ("rwall", ("LMOVE", "r:l", "b:m", "LEFT", "RIGHT"), NOPERM_KEY),
+    ("rwall", ("DEL", "r:1"), NOPERM_KEY),
+    ("readcat", ("SET", "k", "v"), noperm_cmd("set")),
+    ("readcat", ("DEL", "k"), noperm_cmd("del")),
+    ("readcat", ("PING",), noperm_cmd("ping")),
+    ("readcat", ("PUBLISH", "c", "m"), noperm_cmd("publish")),
+    ("readcat", ("CLIENT", "ID"), noperm_cmd("client|id")),
+    ("anykey", ("PUBLISH", "ch", "m"), NOPERM_CHANNEL),
+    ("anykey", ("SPUBLISH", "ch", "m"), NOPERM_CHANNEL),
+    ("anychan", ("GET", "k"), NOPERM_KEY),
+    ("anychan", ("SET", "k", "v"), NOPERM_KEY),
+    ("anychan", ("DEL", "k"), NOPERM_KEY),
+    ("nocmds", ("GET", "k"), noperm_cmd("get")),
+    ("nocmds", ("PING",), noperm_cmd("ping")),
+    ("nocmds", ("CLIENT", "ID"), noperm_cmd("client|id")),
+    ("nocmds", ("ACL", "WHOAMI"), noperm_cmd("acl|whoami")),
 ]
 
 
@@ -175,8 +211,40 @@ def test_matrix_denied(matrix, user: str, argv: tuple[str, ...], message: str) -
     assert str(info.value) == message
     entry = client.acl_log(count=1)[0]
     assert entry["username"] == user
-    assert entry["reason"] in ("command", "key", "channel")
+    assert entry["reason"] == _log_reason(message)
     assert entry["context"] == "toplevel"
+
+
+def _log_reason(message: str) -> str:
+    return {NOPERM_KEY: "key", NOPERM_CHANNEL: "channel"}.get(message, "command")
+
+
+def test_matrix_matches_redis_server(srv, redis_server) -> None:
+    """The same users and commands on redis-server 7.0.15, in the same order: the same
+    commands succeed and each denial is the same NOPERM line (also the texts listed above)."""
+    outcomes = []
+    for host, port in ((srv.host, srv.port), (redis_server.host, redis_server.port)):
+        admin_conn = RawConnection(host, port)
+        for name, rules in MATRIX_USERS.items():
+            assert admin_conn.command("ACL", "SETUSER", name, *rules) == b"+OK\r\n"
+        conns = {name: RawConnection(host, port) for name in MATRIX_USERS}
+        try:
+            for name, conn in conns.items():
+                assert conn.command("AUTH", name, "pw") == b"+OK\r\n"
+            seen = [conns[user].command(*argv) for user, argv in ALLOWED]
+            seen = [b"-" if reply.startswith(b"-") else b"ok" for reply in seen]
+            seen += [conns[user].command(*argv) for user, argv, _ in DENIED]
+            outcomes.append(seen)
+        finally:
+            for conn in conns.values():
+                conn.close()
+            for name in MATRIX_USERS:
+                admin_conn.command("ACL", "DELUSER", name)
+            admin_conn.command("FLUSHALL")
+            admin_conn.close()
+    ours, theirs = outcomes
+    assert ours == theirs
+    assert theirs == [b"ok"] * len(ALLOWED) + [f"-NOPERM {m}\r\n".encode() for _, _, m in DENIED]
 
 
 def test_subscriber_receives_only_on_allowed_channels(srv) -> None:
