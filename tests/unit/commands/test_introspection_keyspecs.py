@@ -112,6 +112,7 @@ def test_every_movable_key_command_has_its_own_finder() -> None:
     ("sort k by x get y store d limit 0 1", [(1, RO | ACCESS), (7, OW | UPDATE)]),
     ("sort k store limit 0 1 store x", [(1, RO | ACCESS), (7, OW | UPDATE)]),
     ("sort k store", [(1, RO | ACCESS)]),
+    ("sort k store store x", [(1, RO | ACCESS), (4, OW | UPDATE)]),
     ("sort_ro k by x store d", [(1, RO | ACCESS)]),
 ])
 def test_find_keys(line: str, expected: list[tuple[int, int]]) -> None:
