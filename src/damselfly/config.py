@@ -250,6 +250,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _opt("client-output-buffer-limit", _fmt_obuf(DEFAULT_OBUF_LIMITS), parse_obuf_limits, _fmt_obuf,
          multi_arg=True),
     _opt("hz", "10", _parse_hz),
+    _opt("active-expire-effort", "1", _parse_int_in(1, 10),
+         doc="active expiry's time budget: 25% of a cron tick, +2% per step above 1"),
     _opt("slowlog-log-slower-than", "10000", _parse_int_in(-1, 2**63 - 1)),
     _opt("slowlog-max-len", "128", _UINT),
     _opt("latency-monitor-threshold", "0", _UINT),

@@ -163,13 +163,17 @@ class Listener:
     def _cron(self) -> None:
         state = self.state
         try:
-            monitor = state.extensions.get("latency") if state.config.latency_monitor_threshold else None
-            if monitor is not None:  # Redis's expire-cycle event: the whole cycle, in whole ms
+            cfg = state.config
+            keyspace = state.keyspace
+            monitor = state.extensions.get("latency") if cfg.latency_monitor_threshold else None
+            if state.pause_kind:  # Redis expires nothing while clients are paused: the data stays still
+                keyspace.refresh_lru_clock()
+            elif monitor is not None:  # Redis's expire-cycle event: the whole cycle, in whole ms
                 started = _perf()
-                state.keyspace.active_expire_cycle()
+                keyspace.active_expire_cycle(cfg.active_expire_effort, cfg.hz)
                 monitor.add_if_needed(b"expire-cycle", int((_perf() - started) * 1e6) // 1000)
-            else:
-                state.keyspace.active_expire_cycle()
+            else:  # up to 25% of this tick (more with active-expire-effort), while due keys remain
+                keyspace.active_expire_cycle(cfg.active_expire_effort, cfg.hz)
             self._tick += 1
             if self._tick % max(1, state.config.hz // 10) == 0:
                 state.stats.sample_ops()
