@@ -183,7 +183,7 @@ class ExpiryControl:
         def install(state) -> None:
             cycle = state.keyspace.active_expire_cycle
             state.keyspace.clock = self.clock
-            state.keyspace.active_expire_cycle = lambda budget_keys=2000: cycle(budget_keys) if self.active else 0
+            state.keyspace.active_expire_cycle = lambda *args, **kwargs: cycle(*args, **kwargs) if self.active else 0
         self.on_loop(install)
 
     def on_loop(self, fn) -> None:
