@@ -193,7 +193,7 @@ _GETKEYS_LINES: list[tuple[Any, ...]] = [
     ("zunionstore", "d", "+2", "a", "b"), ("zunionstore", "d", "4294967298", "a", "b"),
     ("zunionstore", "d", "99999999999999999999", "a", "b"), ("zunionstore", "d", "3", "a", "b"),
     ("zinterstore", "d", "1", "a", "weights", "2"), ("zdiffstore", "d", "1", "a"), ("zdiffstore", "d", "1x", "a"),
-    ("zunion", "2", "a", "b", "weights", "1", "2"), ("zinter", "1", "a"), ("zdiff", "2x", "a", "b"),
+    ("zunion", "2", "a", "b", "weights", "1", "2"), ("zunion", "4294967297x", "a"), ("zunion", "1" * 5000, "a"), ("zinter", "1", "a"), ("zdiff", "2x", "a", "b"),
     ("zintercard", "2", "a", "b", "limit", "1"), ("zintercard", "2abc", "a", "b"),
     ("sintercard", "2", "a", "b"), ("sintercard", "2abc", "a", "b"), ("sintercard", "5", "a", "b"),
     ("lmpop", "2", "a", "b", "left"), ("lmpop", "2x", "a", "b", "left"), ("lmpop", "0", "a", "left"),

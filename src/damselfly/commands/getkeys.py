@@ -93,7 +93,10 @@ def _atoi(arg: bytes) -> int:
     digits = 0
     while digits < len(text) and 48 <= text[digits] <= 57:
         digits += 1
-    value = sign * int(text[:digits]) if digits else 0
+    if digits > 19:  # past 64 bits whatever the digits (and int() refuses very long strings)
+        value = sign << 63
+    else:
+        value = sign * int(text[:digits]) if digits else 0
     value = max(-(1 << 63), min((1 << 63) - 1, value))  # strtol saturates at LONG_MIN/LONG_MAX
     return (value + (1 << 31)) % (1 << 32) - (1 << 31)
 
@@ -101,7 +104,7 @@ def _atoi(arg: bytes) -> int:
 def _string2ll(arg: bytes) -> int | None:
     """Redis's strict ``string2ll``: optional ``-``, no leading zeros or blanks, within 64 bits."""
     body = arg[1:] if arg[:1] == b"-" else arg
-    if not body or not body.isdigit() or (body[:1] == b"0" and arg != b"0"):
+    if not body or len(body) > 19 or not body.isdigit() or (body[:1] == b"0" and arg != b"0"):
         return None
     value = int(arg)
     return value if -(1 << 63) <= value < (1 << 63) else None

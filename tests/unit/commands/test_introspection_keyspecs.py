@@ -123,6 +123,8 @@ def test_find_keys(line: str, expected: list[tuple[int, int]]) -> None:
 def test_set_get_is_compared_as_a_c_string() -> None:
     assert find_keys(_BY_NAME["set"], [b"set", b"k", b"v", b"get\0x"]) == [(1, RW | ACCESS | UPDATE)]
     assert find_keys(_BY_NAME["zunion"], [b"zunion", b" +2", b"a", b"b"]) == [(2, 0), (3, 0)]
+    assert find_keys(_BY_NAME["zunion"], [b"zunion", b"1" * 5000, b"a"]) == []  # saturates, then -1 as an int
+    assert find_keys(_BY_NAME["zunion"], [b"zunion", b"-" + b"9" * 30, b"a"]) == []
 
 
 _XREAD = (KeySpec(RO | ACCESS, ("keyword", "STREAMS", 1), ("range", -1, 1, 2), None),)
