@@ -184,7 +184,8 @@ _GETKEYS_LINES: list[tuple[Any, ...]] = [
     ("bitfield", "k", "get", "u8", "0", "overflow"), ("bitfield", "k", "incrby", "u8", "0", "1"),
     # movable keys: SORT's unknown specs
     ("sort", "k"), ("sort", "k", "store", "d"), ("sort", "k", "by", "x", "get", "y", "store", "d", "limit", "0", "1"),
-    ("sort", "k", "store", "limit", "0", "1", "store", "x"), ("sort", "k", "store"), ("sort", "k", "STORE", "a", "store", "b"),
+    ("sort", "k", "store", "limit", "0", "1", "store", "x"), ("sort", "k", "store"),
+    ("sort", "k", "STORE", "a", "store", "b"),
     ("sort", "k", "store", "store", "x"), ("sort", "k", "store", "by", "x"),
     ("sort_ro", "k", "by", "x", "get", "y"),
     # movable keys: numkeys specs, and the own finders when string2ll refuses numkeys
@@ -193,7 +194,8 @@ _GETKEYS_LINES: list[tuple[Any, ...]] = [
     ("zunionstore", "d", "+2", "a", "b"), ("zunionstore", "d", "4294967298", "a", "b"),
     ("zunionstore", "d", "99999999999999999999", "a", "b"), ("zunionstore", "d", "3", "a", "b"),
     ("zinterstore", "d", "1", "a", "weights", "2"), ("zdiffstore", "d", "1", "a"), ("zdiffstore", "d", "1x", "a"),
-    ("zunion", "2", "a", "b", "weights", "1", "2"), ("zunion", "4294967297x", "a"), ("zunion", "1" * 5000, "a"), ("zinter", "1", "a"), ("zdiff", "2x", "a", "b"),
+    ("zunion", "2", "a", "b", "weights", "1", "2"), ("zunion", "4294967297x", "a"), ("zunion", "1" * 5000, "a"),
+    ("zinter", "1", "a"), ("zdiff", "2x", "a", "b"),
     ("zintercard", "2", "a", "b", "limit", "1"), ("zintercard", "2abc", "a", "b"),
     ("sintercard", "2", "a", "b"), ("sintercard", "2abc", "a", "b"), ("sintercard", "5", "a", "b"),
     ("lmpop", "2", "a", "b", "left"), ("lmpop", "2x", "a", "b", "left"), ("lmpop", "0", "a", "left"),
