@@ -8,7 +8,7 @@ answer. The server must never raise (its event loop's exception handler is
 recorded), never give the good client a wrong answer, and end with only the
 good client connected.
 
-A bounded slice runs in ``make test`` (``DAMSELFLY_FUZZ_ROUNDS`` payloads per
+A bounded slice runs in ``make test`` (``DAMSELFLY_FUZZ_ROUNDS`` connections per
 connection, default 25); ``make fuzz`` sets ``DAMSELFLY_FUZZ_SECONDS`` to run
 by duration instead. ``DAMSELFLY_FUZZ_SEED`` replays a run.
 """
@@ -97,7 +97,19 @@ def payload(rnd: random.Random) -> bytes:
     return mutate(frames, rnd)
 
 
-def hostile(host: str, port: int, rnd: random.Random, rounds: int, until: float, counts: dict[str, int]) -> None:
+COUNTERS = ("connections", "payloads", "closed_by_server", "connect_errors")
+
+
+def hostile(host: str, port: int, rnd: random.Random, rounds: int, until: float, counts: dict[str, int],
+            errors: list[str]) -> None:
+    """One worker; ``counts`` and ``errors`` are its own, read by the main thread once it is done."""
+    try:
+        _hostile(host, port, rnd, rounds, until, counts)
+    except BaseException as exc:  # noqa: BLE001 - an exception in a thread would only warn
+        errors.append(repr(exc))
+
+
+def _hostile(host: str, port: int, rnd: random.Random, rounds: int, until: float, counts: dict[str, int]) -> None:
     done = 0
     while (done < rounds) if not until else (time.monotonic() < until):
         done += 1
@@ -110,6 +122,7 @@ def hostile(host: str, port: int, rnd: random.Random, rounds: int, until: float,
         try:
             for _ in range(rnd.randint(1, 4)):
                 sock.sendall(payload(rnd))
+                counts["payloads"] += 1
                 try:
                     sock.recv(65536)
                 except (socket.timeout, BlockingIOError):
@@ -119,7 +132,7 @@ def hostile(host: str, port: int, rnd: random.Random, rounds: int, until: float,
         if rnd.random() < 0.5:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
-        counts["payloads"] += 1
+        counts["connections"] += 1
 
 
 def test_hostile_connections_do_not_hurt_the_server_or_a_good_client(start_server: Callable[..., Any]) -> None:
@@ -129,9 +142,13 @@ def test_hostile_connections_do_not_hurt_the_server_or_a_good_client(start_serve
     good = redis.Redis(host=srv.host, port=srv.port, socket_timeout=10)
     good.ping()
     until = time.monotonic() + SECONDS if SECONDS else 0.0
-    counts = {"payloads": 0, "closed_by_server": 0, "connect_errors": 0}
+    # One counter dict per worker: ``+=`` on a shared dict item is a read and a write, and a
+    # thread switch between them loses an update.
+    per_worker = [dict.fromkeys(COUNTERS, 0) for _ in range(WORKERS)]
+    worker_errors: list[list[str]] = [[] for _ in range(WORKERS)]
     threads = [threading.Thread(target=hostile, args=(srv.host, srv.port, random.Random(SEED + i), ROUNDS, until,
-                                                      counts), daemon=True) for i in range(WORKERS)]
+                                                      per_worker[i], worker_errors[i]), daemon=True)
+               for i in range(WORKERS)]
     for t in threads:
         t.start()
     checked = 0
@@ -147,8 +164,10 @@ def test_hostile_connections_do_not_hurt_the_server_or_a_good_client(start_serve
         checked += 1
     for t in threads:
         t.join()
+    assert worker_errors == [[]] * WORKERS, f"seed {SEED}: {worker_errors}"
+    counts = {name: sum(c[name] for c in per_worker) for name in COUNTERS}
     print(f"net fuzz seed {SEED}: {counts}, {checked} good pipelines checked")
-    assert counts["payloads"] == WORKERS * ROUNDS or SECONDS
+    assert counts["connections"] == WORKERS * ROUNDS or SECONDS
     assert counts["connect_errors"] == 0
     assert loop_errors == [], f"seed {SEED}: {loop_errors[:3]}"
     assert srv._thread.is_alive()
