@@ -9,7 +9,7 @@ recorded), never give the good client a wrong answer, and end with only the
 good client connected.
 
 A bounded slice runs in ``make test`` (``DAMSELFLY_FUZZ_ROUNDS`` connections per
-connection, default 25); ``make fuzz`` sets ``DAMSELFLY_FUZZ_SECONDS`` to run
+worker, each sending 1-4 payloads, default 25); ``make fuzz`` sets ``DAMSELFLY_FUZZ_SECONDS`` to run
 by duration instead. ``DAMSELFLY_FUZZ_SEED`` replays a run.
 """
 from __future__ import annotations
