@@ -6,6 +6,8 @@ absent from both still runs.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ..resp import RawConnection
@@ -52,3 +54,44 @@ def test_watch_survives_bulk_changes_that_miss_the_key(server, redis_server, set
     ours = _exec_reply(server.host, server.port, setup, watch_db, action)
     theirs = _exec_reply(redis_server.host, redis_server.port, setup, watch_db, action)
     assert ours == theirs
+
+
+# -- expiry is a change: WATCH k; k expires; EXEC -> null array ---------------------------------
+
+def _watch_expiry_setup(host: str, port: int) -> tuple[RawConnection, list[RawConnection]]:
+    """Watchers of a (expires, untouched), b (expires, then read by another client) and d (stays).
+
+    Each queues one INCR. c expires at once; it is watched only after it is gone.
+    """
+    other = RawConnection(host, port)
+    other.command("FLUSHALL")
+    other.command("SET", "c", "v", "PX", "1")
+    other.command("SET", "d", "v", "PX", "100000")
+    for key in ("a", "b"):
+        other.command("SET", key, "v", "PX", "400")
+    watchers = [RawConnection(host, port) for _ in range(3)]
+    for conn, key in zip(watchers, ("a", "b", "d")):
+        assert conn.command("WATCH", key) == b"+OK\r\n"
+        conn.command("MULTI")
+        conn.command("INCR", "n:" + key)
+    return other, watchers
+
+
+def test_watch_is_broken_by_expiry(server, redis_server) -> None:
+    sides = [(s, *_watch_expiry_setup(s.host, s.port)) for s in (server, redis_server)]
+    time.sleep(0.8)  # a and b are due on both servers (c long since)
+    replies = []
+    for srv, other, (wa, wb, wd) in sides:
+        late = RawConnection(srv.host, srv.port)
+        late.command("WATCH", "c")  # gone already: its reclaiming later is no change
+        late.command("MULTI")
+        late.command("INCR", "n:c")
+        other.command("GET", "b")
+        replies.append((wa.command("EXEC"), wb.command("EXEC"), late.command("EXEC"), wd.command("EXEC"),
+                        other.command("MGET", "n:a", "n:b", "n:c", "n:d")))
+        other.command("FLUSHALL")
+        for conn in (other, wa, wb, wd, late):
+            conn.close()
+    ours, theirs = replies
+    assert ours == theirs == (b"*-1\r\n", b"*-1\r\n", b"*1\r\n:1\r\n", b"*1\r\n:1\r\n",
+                              b"*4\r\n$-1\r\n$-1\r\n$1\r\n1\r\n$1\r\n1\r\n")
