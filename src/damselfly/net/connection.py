@@ -529,8 +529,12 @@ class Connection(asyncio.Protocol):
         general machinery: a lone message 1.9 us -> 0.7 us a drain; a
         10-subscriber fan-out at depth 10, 4.6 us -> 3.2 us a publish
         (``python -m bench.hotpath --depth 10 publish``, in-process).
+        ``_flush`` and ``_refresh_obuf_budget`` are inlined for the queue it
+        leaves empty: 10 subscribers, 19.0 -> 17.2 us a publish at depth 1,
+        3.23 -> 3.04 us at depth 10.
         """
-        stats = self.state.stats
+        state = self.state
+        stats = state.stats
         queued = self._queued
         tail = self._tail_run
         if tail is not None:
@@ -548,10 +552,30 @@ class Connection(asyncio.Protocol):
         stats.control_messages += count
         if count > 1:
             stats.control_batches += 1
+        transport = self.transport
         if frame is not None:
-            self._out.append(frame)
-            self._flush()
-        self._refresh_obuf_budget()
+            if self._out or transport is None or not frame:
+                self._out.append(frame)  # behind what the sink holds (never, at a wake-up)
+                self._flush()
+            else:  # _flush of one frame
+                size = len(frame)
+                if size > REPLY_CHUNK_BYTES and self._unwritten_over_limit(size):
+                    return  # closed: as in Redis, a client over its limit gets none of it
+                stats.total_writes_processed += 1
+                stats.total_net_output_bytes += size
+                transport.write(frame)
+        # _refresh_obuf_budget, with nothing queued
+        subscribed = client is not None and (client.channels or client.patterns or client.shard_channels)
+        limit = state.config.client_output_buffer_limit["pubsub" if subscribed else "normal"]
+        soft, hard = limit.soft, limit.hard
+        lowest = soft if soft and (not hard or soft < hard) else hard
+        if not lowest:
+            self._obuf_budget = _NO_LIMIT
+            return
+        used = transport.get_write_buffer_size() if transport is not None else 0
+        if soft and used < soft:
+            self._soft_since = 0.0  # below the soft limit again: its timer restarts
+        self._obuf_budget = lowest - used
 
     def process_control_messages(self, quota: int) -> None:
         """Drain up to ``quota`` messages (0 = all); batch when 2+ of those are replies.

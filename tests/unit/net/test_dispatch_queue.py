@@ -351,6 +351,24 @@ def test_soft_limit_timer_restarts_below_the_limit(monkeypatch: pytest.MonkeyPat
     assert transport.aborted
 
 
+@pytest.mark.parametrize("buffered, written", [(30000, False), (20000, True)])
+def test_a_lone_large_message_is_checked_before_it_is_written(buffered: int, written: bool) -> None:
+    """Past the 16 KiB a client's static buffer holds, a write counts against the limit before it is made."""
+    conn, transport, loop = make(client_output_buffer_limit="pubsub 40000 0 0")
+    conn.data_received(b"SUBSCRIBE ch\r\n")
+    transport.writes.clear()
+    big = PubMessage(b"ch", b"x" * 30000)
+    conn.send_async(big)  # queued: 30040 bytes, under the limit
+    transport.buffered = buffered  # by its drain the peer has fallen behind: 13656 more would pass 40000 or not
+    loop.run()
+    stats = conn.state.stats
+    assert transport.writes == ([big.frame2] if written else [])
+    assert transport.aborted is not written
+    assert stats.client_output_buffer_limit_disconnections == (0 if written else 1)
+    assert stats.total_writes_processed == (2 if written else 1)  # the SUBSCRIBE reply, then the message
+    assert stats.dispatch_queue_bytes == 0 and conn.queued_bytes() == 0
+
+
 def test_pubsub_class_applies_to_subscribers_only() -> None:
     conn, transport, loop = make(client_output_buffer_limit="pubsub 1000 0 0")
     transport.buffered = 5000
