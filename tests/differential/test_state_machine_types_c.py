@@ -117,7 +117,7 @@ def test_hyperloglog_state_machine(server: Any, redis_server: Any) -> None:
     HyperLogLogMachine.conns = conns
     try:
         run_state_machine_as_test(HyperLogLogMachine, settings=settings(
-            max_examples=60, stateful_step_count=30, deadline=None, derandomize=True,
+            max_examples=120, stateful_step_count=40, deadline=None, derandomize=True,
             suppress_health_check=list(HealthCheck)))
     finally:
         for conn, value in zip(conns, saved):
@@ -239,7 +239,7 @@ def test_sort_state_machine(server: Any, redis_server: Any) -> None:
     SortMachine.conns = conns
     try:
         run_state_machine_as_test(SortMachine, settings=settings(
-            max_examples=100, stateful_step_count=40, deadline=None, derandomize=True,
+            max_examples=200, stateful_step_count=50, deadline=None, derandomize=True,
             suppress_health_check=list(HealthCheck)))
     finally:
         for conn in conns:
