@@ -123,3 +123,21 @@ def test_random_sequences_give_the_same_bytes(reads: list[list[list[bytes]]]) ->
     # CONFIG SET slowlog-log-slower-than 0|-1, never on the machine's load.
     with pytest.MonkeyPatch.context() as monkeypatch:
         same(reads, monkeypatch, slowlog_log_slower_than="-1")
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain-branch", "general-branch"])
+def test_one_write_per_pipelined_read(monkeypatch: pytest.MonkeyPatch, plain: bool) -> None:
+    """16 GETs in one read: one transport write holding 16 replies, total_writes_processed + 1."""
+    with monkeypatch.context() as m:
+        if not plain:
+            m.setattr(Connection, "_plain_ready", lambda self, client: False)
+        transport = FakeTransport()
+        conn, loop = make_connection(transport)
+        conn.data_received(frame([b"SET", b"k", b"v"]))
+        loop.run()
+        stats = conn.state.stats
+        writes, counted = len(transport.writes), stats.total_writes_processed
+        conn.data_received(b"".join(frame([b"GET", b"k" if i % 2 else b"nokey"]) for i in range(16)))
+        loop.run()
+        assert transport.writes[writes:] == [b"$-1\r\n$1\r\nv\r\n" * 8]
+        assert stats.total_writes_processed == counted + 1
