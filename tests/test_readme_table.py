@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "gen_commands_table.py"
@@ -23,8 +22,9 @@ def _generator():
 def test_readme_table_is_current() -> None:
     gen = _generator()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    if gen.START not in readme or gen.END not in readme:
-        pytest.skip("README.md has no <!-- commands:start --> / <!-- commands:end --> markers")
+    assert gen.START in readme and gen.END in readme, (
+        "README.md lost its <!-- commands:start --> / <!-- commands:end --> markers: "
+        "the command table can be neither checked nor regenerated")
     assert gen.replace_block(readme, gen.render_table()) == readme, (
         "README.md's command table is stale: run `make readme-commands` "
         "(scripts/gen_commands_table.py --write)")
