@@ -186,13 +186,12 @@ def test_blocked_client_is_flagged_and_counted(server: Any, r: redis.Redis, conn
     wait_blocked(server, 1)
     entry = next(e for e in r.client_list() if int(e["id"]) == c_id)
     assert "b" in entry["flags"]
-    info = r.info("clients")
-    if "blocked_clients" in info:
-        assert info["blocked_clients"] == 1
+    assert r.info("clients")["blocked_clients"] == 1
     r.rpush("k", "x")
     c.read_reply()
     entry = next(e for e in r.client_list() if int(e["id"]) == c_id)
     assert "b" not in entry["flags"]
+    assert r.info("clients")["blocked_clients"] == 0
 
 
 def test_wrong_type_blocks_then_error_only_for_blmove_destination(server: Any, r: redis.Redis, conns: Any) -> None:
