@@ -305,3 +305,35 @@ def test_changes_counted_like_redis(pair, setup, command):
     pair.check(*command)
     after = [_dirty(conn) for conn in (pair.ours, pair.theirs)]
     assert after[0] - before[0] == after[1] - before[1]
+
+
+def _every_type(pair) -> dict[str, list[str]]:
+    """Keys of each type in each of Redis 7.0's encodings for it, plus filler strings; name by TYPE."""
+    pair.check("MSET", *[f"filler:{i}" if j == 0 else "v" for i in range(30) for j in range(2)])
+    pair.check("MSET", "str:int", "12345", "str:embstr", "short", "str:raw", "r" * 100)
+    pair.check("PFADD", "str:hll", "a", "b")
+    pair.check("RPUSH", "list:short", "a", "b")
+    pair.check("RPUSH", "list:long", *[f"e{i}" for i in range(200)])
+    pair.check("SADD", "set:intset", "1", "2", "3")
+    pair.check("SADD", "set:hashtable", "a", "b")
+    pair.check("ZADD", "zset:listpack", "1", "a", "2", "b")
+    pair.check("ZADD", "zset:skiplist", *[x for i in range(200) for x in (str(i), f"m{i}")])
+    pair.check("HSET", "hash:listpack", "f", "v")
+    pair.check("HSET", "hash:hashtable", *[x for i in range(200) for x in (f"f{i}", "v")])
+    names: dict[str, list[str]] = {}
+    for key in pair.check("KEYS", "*", unordered=True).split(b"\r\n")[2::2]:
+        kind = pair.check("TYPE", key)[1:-2].decode()
+        names.setdefault(kind, []).append(key.decode())
+    assert sorted(names) == ["hash", "list", "set", "string", "zset"]
+    return names
+
+
+@pytest.mark.parametrize("type_name", ["string", "list", "set", "zset", "hash", "ZSET", "Hash", "stream"])
+def test_scan_type_filter_for_every_type(pair, type_name):
+    """SCAN ... TYPE keeps exactly the keys of that type, whatever their encoding, on both servers."""
+    names = _every_type(pair)
+    expected = sorted(k.encode() for k in names.get(type_name.lower(), []))
+    for options in (("TYPE", type_name), ("TYPE", type_name, "COUNT", "3"), ("MATCH", "*:*", "TYPE", type_name)):
+        ours, theirs = _scan_all(pair.ours, *options), _scan_all(pair.theirs, *options)
+        assert sorted(ours) == sorted(theirs) == expected, options
+    _check_scan(pair, "0", "COUNT", "1000", "TYPE", type_name)
