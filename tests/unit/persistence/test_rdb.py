@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import math
 import random
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -16,8 +18,29 @@ from damselfly.persistence.loader import load_image
 from damselfly.persistence.rdb_reader import RdbFile, RdbLoadError, read_payload, verify_payload
 from damselfly.persistence.rdb_writer import dump_payload, serialize_value, write_keyspace
 from damselfly.types import Hash, List, Set
+from damselfly.types.zset import ZSet
 
 NOW = 1_700_000_000_000
+
+
+def _zset(pairs: dict[bytes, float]) -> ZSet:
+    """A sorted set built as ZADD builds it, with the default listpack limits (128 entries, 64 bytes)."""
+    z = ZSet()
+    for member, score in pairs.items():
+        z.insert(member, score, 128, 64)
+    return z
+
+
+def _plain(value: Any) -> Any:
+    """A comparable form of a stored value: ZSet has no ``==``, and ``repr`` keeps -0.0 apart from 0.0."""
+    if type(value) is ZSet:
+        assert value.scores == {m: s for s, m in value.order}  # both indexes agree
+        return "zset", [(repr(s), m) for s, m in value.order], value.listpack
+    return value
+
+
+def _plain_db(data: dict) -> dict:
+    return {k: _plain(v) for k, v in data.items()}
 
 
 def _image(ks: Keyspace, **kw) -> bytes:
@@ -40,6 +63,8 @@ def _sample() -> Keyspace:
     db.data[b"st"] = Set([b"1", b"2", b"300000"])
     db.data[b"sh"] = Set([b"a", b"b"])
     db.data[b"h"] = Hash({b"f": b"v", b"n": b"7"})
+    db.data[b"z"] = _zset({b"lo": -math.inf, b"hi": math.inf, b"i": 3.0, b"f": 0.1, b"n": -2.5, b"e": 1e300})
+    db.data[b"zs"] = _zset({b"m" * 70: 1.0, b"neg0": -0.0, b"int": -(2.0 ** 53)})  # a long member: skiplist
     db.data[b"ttl"] = b"v"
     db.set_expire(b"ttl", NOW + 5000)
     db.data[b"gone"] = b"v"
@@ -54,10 +79,12 @@ def test_round_trip_of_every_type_and_expiry() -> None:
     assert data.startswith(b"REDIS0010")
     out = _fresh()
     stats = load_image(data, out, Config())
-    assert stats.keys_loaded == 9 and stats.aux[b"redis-ver"] == b"7.0.15"
+    assert stats.keys_loaded == 11 and stats.aux[b"redis-ver"] == b"7.0.15"
     src = dict(ks.dbs[0].data)
     del src[b"gone"]  # already expired when saved: left out
-    assert out.dbs[0].data == src
+    assert _plain_db(out.dbs[0].data) == _plain_db(src)
+    assert out.dbs[0].data[b"z"].listpack and not out.dbs[0].data[b"zs"].listpack
+    assert repr(out.dbs[0].data[b"zs"].scores[b"neg0"]) == "-0.0"
     assert type(out.dbs[0].data[b"l"]) is List and type(out.dbs[0].data[b"h"]) is Hash
     assert out.dbs[0].expires == {b"ttl": NOW + 5000}
     assert out.dbs[9].data == {b"nine": b"9"}
@@ -153,6 +180,10 @@ def test_old_formats_expiry_in_seconds_and_empty_keys() -> None:
 
 
 keys = st.binary(min_size=0, max_size=24)
+# Sorted-set scores: integers (exact up to 2^53), any other double but NaN (infinities,
+# -0.0, subnormals included), and the infinities often.
+scores = st.one_of(st.integers(-(2**53), 2**53).map(float), st.floats(allow_nan=False),
+                   st.sampled_from([math.inf, -math.inf, -0.0, 0.5]))
 strings = st.one_of(st.binary(max_size=60), st.integers(-(2**63), 2**63 - 1).map(lambda i: b"%d" % i),
                     st.binary(min_size=60, max_size=300).map(lambda b: b[:8] * 20))
 values = st.one_of(
@@ -160,6 +191,7 @@ values = st.one_of(
     st.lists(strings, min_size=1, max_size=8).map(List),
     st.sets(strings, min_size=1, max_size=8).map(Set),
     st.dictionaries(strings, strings, min_size=1, max_size=8).map(Hash),
+    st.dictionaries(strings, scores, min_size=1, max_size=8).map(_zset),
 )
 keyspaces = st.dictionaries(st.tuples(st.integers(0, 15), keys),
                             st.tuples(values, st.one_of(st.none(), st.integers(1, 10**9))), max_size=25)
@@ -176,7 +208,7 @@ def test_generated_keyspaces_round_trip(spec: dict, compress: bool) -> None:
     out = _fresh()
     load_image(_image(ks, compress=compress), out, Config())
     for a, b in zip(ks.dbs, out.dbs):
-        assert a.data == b.data
+        assert _plain_db(a.data) == _plain_db(b.data)
         assert a.expires == b.expires
 
 
@@ -194,6 +226,9 @@ def test_dump_payload_round_trip(value) -> None:
         assert set(neutral) == set(value)
     elif kind == "hash":
         assert dict(neutral) == dict(value)
+    elif kind == "zset":
+        assert sorted((s, m) for m, s in neutral) == list(value.order)
+        assert {m: repr(s) for m, s in neutral} == {m: repr(s) for m, s in value.scores.items()}
     else:
         assert neutral == list(value)
 
