@@ -260,7 +260,7 @@ def stats_fields(state: "ServerState") -> Fields:
         ("sync_partial_err", 0),
         ("expired_keys", ks.expired_keys),
         ("expired_stale_perc", float(getattr(ks, "expired_stale_perc", 0.0))),
-        ("expired_time_cap_reached_count", 0),
+        ("expired_time_cap_reached_count", ks.expired_time_cap_reached_count),
         ("evicted_keys", stats.evicted_keys),
         ("evicted_clients", 0),
         *_eviction_times(state),

@@ -235,7 +235,8 @@ def reset_stats(client: "Client") -> None:
     stats = server.stats
     stats.reset()
     ks = server.keyspace
-    ks.keyspace_hits = ks.keyspace_misses = ks.expired_keys = 0
+    ks.keyspace_hits = ks.keyspace_misses = ks.expired_keys = ks.expired_time_cap_reached_count = 0
+    ks.expired_stale_perc = 0.0  # Redis's resetServerStats clears all three expiry stats
     if server.table is not None:
         for spec in server.table.all_specs():
             spec.calls = spec.rejected_calls = spec.failed_calls = 0
