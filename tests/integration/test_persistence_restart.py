@@ -14,7 +14,7 @@ import pytest
 
 from damselfly.persistence.rdb_reader import RdbFile
 
-from ..resp import RawConnection
+from ..resp import RawConnection, encode_command
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -180,3 +180,37 @@ def test_rdbchecksum_no_loads_a_dump_whose_checksum_is_wrong(procs: list[Proc], 
     c = p.conn()
     assert c.command("GET", "key:7") == b"$7\r\nvalue:7\r\n"
     c.close()
+
+
+def _shutdown(p: Proc, *flags: str) -> int:
+    """SHUTDOWN over the wire: the server closes the connection without a reply, then exits."""
+    c = p.conn()
+    c.command("SET", "k", "v")
+    c.send(encode_command("SHUTDOWN", *flags))
+    assert c.is_closed(wait=5)
+    c.close()
+    return p.stop()
+
+
+def test_shutdown_save_writes_a_dump_without_save_points(procs: list[Proc], tmp_path: Path) -> None:
+    p = start(procs, "--dir", str(tmp_path), "--save", "")
+    assert _shutdown(p, "SAVE") == 0
+    assert any("DB saved on disk" in line for line in p.lines), p.lines
+    assert [(r.key, r.payload) for r in RdbFile((tmp_path / "dump.rdb").read_bytes()).records()] == [(b"k", b"v")]
+
+
+@pytest.mark.parametrize("flags", [("NOSAVE",), ("NOSAVE", "NOW")])
+def test_shutdown_nosave_writes_nothing_despite_save_points(procs: list[Proc], tmp_path: Path,
+                                                            flags: tuple[str, ...]) -> None:
+    p = start(procs, "--dir", str(tmp_path), "--save", "3600 1")
+    assert _shutdown(p, *flags) == 0
+    assert not any("DB saved on disk" in line for line in p.lines), p.lines
+    assert not (tmp_path / "dump.rdb").exists()
+    assert not any(name.startswith("temp-") for name in os.listdir(tmp_path))
+
+
+def test_plain_shutdown_saves_when_save_points_exist(procs: list[Proc], tmp_path: Path) -> None:
+    """The control for the NOSAVE test: the same server without the flag does write the dump."""
+    p = start(procs, "--dir", str(tmp_path), "--save", "3600 1")
+    assert _shutdown(p) == 0
+    assert [r.key for r in RdbFile((tmp_path / "dump.rdb").read_bytes()).records()] == [b"k"]
