@@ -22,10 +22,11 @@ SortedList[packed bytes key] + dict    74,700      50,300      175
 
 The tuple layout is the fastest and no larger: a packed ``bytes`` key costs
 as much as the tuple it replaces, and a key function pays a Python call per
-comparison. Whole server, ``python bench/complexity.py`` (same machine, same
-load): a 10^6-member zset costs ~181 resident bytes per member here against
-~105 for Redis 7.0.15 (110 by its ``used_memory``); pipelined ZADD and ZRANK
-stay within a log factor from 10^3 to 10^6 members on both servers.
+comparison. Whole server (``python -m bench.complexity --memory``, a fresh
+server per type, docs/benchmarks.md): a 10^6-member zset costs 227 resident
+bytes per member here against 117 for Redis 7.0.15. Pipelined ZADD stays flat
+from 10^3 to 10^6 members; ZRANK grows 2.75x there (a log factor is 2.0),
+less than Redis's own 4.15x (cache misses on both).
 
 Encoding, as Redis 7.0 decides it (``listpack`` flag, reported by OBJECT
 ENCODING): a zset is created *listpack* unless ``zset-max-listpack-entries``
