@@ -293,6 +293,16 @@ def test_names_and_patterns_that_are_not_utf8(acl_pair: Pair) -> None:
     acl_pair.check("ACL", "DRYRUN", name, "get", b"\xfea")
 
 
+def test_errors_echo_arguments_as_c_strings(acl_pair: Pair) -> None:
+    """Redis formats echoed names with %s (%.128s for a category): raw bytes, cut at a NUL."""
+    for argv in (("ACL", "CAT", b"a\x00b"), ("ACL", "CAT", b"\xff\xfe"), ("ACL", "CAT", b"\xc3" * 100),
+                 ("ACL", "DRYRUN", b"u\x00v", "get"), ("ACL", "DRYRUN", b"\xffu", "get"),
+                 ("ACL", "DRYRUN", "default", b"g\x00et"), ("ACL", "DRYRUN", "default", b"\xff"),
+                 ("ACL", "SETUSER", "dt_c", b"bo\x00gus"), ("ACL", "SETUSER", "dt_c", b"\xffbogus"),
+                 ("ACL", "SETUSER", "dt_c", b"(\xff"), ("ACL", "SETUSER", "dt_c", b"(a\x00b")):
+        acl_pair.check(*argv)
+
+
 def test_sort_by_and_get_need_full_key_access(acl_pair: Pair) -> None:
     acl_pair.check("RPUSH", "dt_l", "3", "1", "2")
     acl_pair.check("ACL", "SETUSER", "dt_s", "on", ">pw", "+@all", "~dt_l*", "~w*", "(~*)")

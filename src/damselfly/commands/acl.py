@@ -15,7 +15,7 @@ from ..acl.checker import DENIED_CMD, DENIED_KEY, OK as ACL_OK, evaluate
 from ..acl.registry import NO_ACLFILE, Acl, AclFileError
 from ..acl.users import AclRuleError, has_spaces, merge_selector_args
 from .. import errors
-from ..errors import CommandError
+from ..errors import CommandError, c_string
 from ..protocol.reply import OK, SetReply
 from .args import parse_int
 from .help_text import help_reply, subcommand_syntax
@@ -68,7 +68,8 @@ def _acl(client: "Client") -> Acl:
 
 
 def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
+    """An argument echoed in an error as Redis's ``%s`` does: raw bytes, up to the first NUL."""
+    return c_string(raw)
 
 
 def _raw(text: str) -> bytes:
