@@ -22,6 +22,8 @@ TEMPLATES: list[Template] = [
     T("HEXISTS", "h", "f"),
     T("HSETNX", "h", "g", "v"),
     T("HGETALL", "h", unordered=True),
+    T("HKEYS", "h", unordered=True),
+    T("HVALS", "h", unordered=True),
     T("HLEN", "h"),
     # Random replies are compared on a one-field hash: "h" would make them random.
     T("HRANDFIELD", "h1", "-5", skip={1: ["h"], 2: HUGE_REPEAT_COUNTS}),

@@ -18,9 +18,17 @@ TEMPLATES: list[Template] = [
     T("EXPIREAT", "e", "4102444800", timed=True, fresh=True),
     T("PEXPIREAT", "e", "4102444800000", timed=True, fresh=True),
     T("TTL", "s"),
+    T("PTTL", "s"),
+    T("PEXPIRETIME", "s"),
     T("PERSIST", "s"),
     T("EXPIRETIME", "s"),
     T("DEL", "s", "l"),
+    T("UNLINK", "s", "l"),
+    T("KEYS", "*", unordered=True),  # hostile values as glob patterns
+    T("RANDOMKEY", "x"),  # a random key otherwise: only the extra argument is hostile
+    # No hostile value is ASYNC or SYNC: each is refused, and nothing is flushed.
+    T("FLUSHDB", "ASYNC"),
+    T("FLUSHALL", "SYNC"),
     T("EXISTS", "s", "s"),
     T("TYPE", "s"),
     T("RENAME", "s", "s2"),

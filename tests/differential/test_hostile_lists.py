@@ -26,6 +26,7 @@ TEMPLATES: list[Template] = [
     T("LPOP", "l", "2"),
     T("RPOP", "l", "2"),
     T("LPUSH", "l", "x"),
+    T("RPUSH", "l", "x", "y"),
     T("RPUSHX", "l", "x"),
     T("LLEN", "l"),
     T("LMOVE", "l", "l2", "LEFT", "RIGHT"),

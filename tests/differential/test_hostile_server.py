@@ -12,7 +12,6 @@ TEMPLATES: list[Template] = [
     T("SELECT", "0"),
     T("ECHO", "x"),
     T("PING", "x"),
-    T("DBSIZE", positions=[]),
     T("SWAPDB", "0", "0"),
     T("SLOWLOG", "GET", "1", positions=[2], errors_only=True),  # entries depend on timing
     T("MEMORY", "USAGE", "missing", "SAMPLES", "5", positions=[4]),
@@ -48,13 +47,42 @@ TEMPLATES: list[Template] = [
     T("AUTH", "x"),
     T("AUTH", "user", "pass"),
     T("WATCH", "s", "l"),
-    T("UNWATCH", positions=[]),
-    T("EXEC", positions=[]),
-    T("DISCARD", positions=[]),
     T("HELLO", "2", "SETNAME", "x", errors_only=True),
     T("CLIENT", "LIST", "TYPE", "normal", errors_only=True),  # the list holds ids and ages
     T("CLIENT", "KILL", "TYPE", "pubsub"),
     T("CONFIG", "SET", "hz", "10", positions=[2]),  # values: test_hostile_limits (restored there)
+    T("CONFIG", "GET", "hz", positions=[2]),  # hostile values as glob patterns
+    T("INFO", "server", positions=[1], errors_only=True),  # an unknown section is an empty reply
+    T("ACL", "CAT", "read"),
+    T("ACL", "GETUSER", "nobody", positions=[2]),
+    T("ACL", "DELUSER", "nobody", positions=[2]),  # no hostile value names a user
+    T("ACL", "DRYRUN", "default", "GET", "k", positions=[2, 3, 4]),
+    T("ACL", "GENPASS", "64", positions=[2], errors_only=True),  # a password is random
+    T("ACL", "LOG", "1", positions=[2], errors_only=True),  # entries hold ages and client ids
+    T("COMMAND", "DOCS", "get", positions=[2]),
+    T("COMMAND", "LIST", "FILTERBY", "PATTERN", "x", positions=[3, 4]),
+    T("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "RIGHT"),
+    T("LATENCY", "HISTORY", "command"),
+    T("LATENCY", "GRAPH", "command", positions=[2]),
+    T("LATENCY", "RESET", "command", "fast-command", positions=[2, 3]),
+    # A valid timeout would pause both servers: only the mode is hostile (refused first).
+    T("CLIENT", "PAUSE", "10", "WRITE", positions=[3]),
+    T("PUBSUB", "SHARDCHANNELS", "c*", positions=[2]),
+    # DEBUG is refused whatever follows (enable-debug-command no, Redis's default).
+    T("DEBUG", "SLEEP", "0"),
+    # No hostile value is SCHEDULE: each is refused, and no child is forked.
+    T("BGSAVE", "SCHEDULE"),
+    # Commands without arguments: a hostile extra one must be refused with Redis's arity text.
+    *(T(*words, "x", positions=[len(words)]) for words in (
+        ("DBSIZE",), ("UNWATCH",), ("EXEC",), ("DISCARD",), ("MULTI",), ("MONITOR",), ("RESET",),
+        ("LASTSAVE",), ("SAVE",), ("TIME",), ("ACL", "WHOAMI"), ("ACL", "LIST"), ("ACL", "USERS"),
+        ("ACL", "HELP"), ("ACL", "LOAD"), ("ACL", "SAVE"), ("CLIENT", "ID"), ("CLIENT", "INFO"),
+        ("CLIENT", "GETREDIR"), ("CLIENT", "TRACKINGINFO"), ("CLIENT", "UNPAUSE"), ("CLIENT", "HELP"),
+        ("COMMAND", "COUNT"), ("COMMAND", "HELP"), ("CONFIG", "HELP"), ("CONFIG", "RESETSTAT"),
+        ("CONFIG", "REWRITE"), ("LATENCY", "LATEST"), ("LATENCY", "DOCTOR"), ("LATENCY", "HELP"),
+        ("MEMORY", "DOCTOR"), ("MEMORY", "STATS"), ("MEMORY", "MALLOC-STATS"), ("MEMORY", "PURGE"),
+        ("MEMORY", "HELP"), ("PUBSUB", "NUMPAT"), ("PUBSUB", "HELP"), ("SLOWLOG", "LEN"),
+        ("SLOWLOG", "RESET"), ("SLOWLOG", "HELP"))),
 ]
 
 XFAIL: dict[tuple[str, int], str] = {}
@@ -91,3 +119,15 @@ def test_hostile_commands_in_multi(pair: Pair, queued: list[str]) -> None:
     pair.check("GET", "n")
     pair.check("EXEC")
     pair.check("DISCARD")
+
+
+def test_a_refused_exec_discards_the_transaction(pair: Pair) -> None:
+    """Redis's rejectCommand aborts a refused EXEC (execCommandAbort): EXECABORT with the
+    refusal's text (counted as EXECABORT), the transaction discarded and the keys unwatched,
+    in MULTI or not."""
+    reset(pair)
+    pair.both("CONFIG", "RESETSTAT")  # errorstats below count this test's errors only
+    for cmd in (("EXEC", "x"), ("MULTI",), ("SET", "k", "v"), ("EXEC", "x"), ("DISCARD",), ("EXEC",),
+                ("GET", "k"), ("WATCH", "s"), ("EXEC", "x"), ("SET", "s", "changed"), ("MULTI",), ("PING",),
+                ("EXEC",), ("SUBSCRIBE", "c"), ("EXEC",), ("RESET",), ("INFO", "errorstats")):
+        pair.check(*cmd)

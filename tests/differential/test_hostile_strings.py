@@ -28,6 +28,7 @@ TEMPLATES: list[Template] = [
     T("DECRBY", "n", "5"),
     T("INCRBYFLOAT", "n", "1.5"),
     T("INCR", "n"),
+    T("DECR", "n"),
     T("APPEND", "s", "x"),
     T("STRLEN", "s"),
     T("MSET", "a", "1", "b", "2"),

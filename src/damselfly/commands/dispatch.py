@@ -125,11 +125,28 @@ def execute(client: "Client", argv: list[bytes]) -> Any:
                 client.multi.append((spec, argv))
                 return QUEUED
     except CommandError as err:
+        if spec is not None and spec.name == "exec" and err.code != "EXECABORT":
+            err = _abort_exec(client, argv, err)
         if client.multi is not None:
             client.multi_error = True
         _count_error(client, err)
         return err
     return call(client, spec, argv)
+
+
+def _abort_exec(client: "Client", argv: list[bytes], err: CommandError) -> CommandError:
+    """EXEC refused before it runs (arity, NOAUTH, NOPERM, subscribed context): Redis's
+    ``rejectCommand`` calls ``execCommandAbort``, which discards the transaction and the
+    watched keys (in MULTI or not), shows the EXEC to MONITOR, and answers EXECABORT with
+    the refusal's text (an ``ERR`` prefix dropped, any other code kept)."""
+    client.multi = None
+    client.multi_error = False
+    if client.watched:
+        client.server.extensions["watch"].unwatch_all(client)
+    if client.server.monitors:
+        client.server.feed_monitors(client, argv)
+    reason = err.message[4:] if err.message.startswith("ERR ") else err.message
+    return CommandError(errors.exec_abort(reason))
 
 
 def call(client: "Client", spec: CommandSpec, argv: list[bytes]) -> Any:
