@@ -170,3 +170,43 @@ def test_info_memory_and_stats_fields(start_server) -> None:
     stats = client.info("stats")
     for name in ("evicted_keys", "total_eviction_exceeded_time", "current_eviction_exceeded_time"):
         assert isinstance(stats[name], int), name
+
+
+def test_volatile_lfu_keeps_frequent_volatile_keys_and_never_evicts_persistent_ones(start_server) -> None:
+    """Keys built with no limit, then maxmemory lowered to about half the rarely read keys' share.
+
+    With lfu-log-factor 0 every read adds one to a key's counter and with lfu-decay-time 0
+    nothing decays, so the counters are exact: persistent keys 5 (never read), frequently
+    read volatile keys 15, rarely read volatile keys 6. Only volatile keys are candidates,
+    and among them the sampled pool always holds rarely read ones (25 of every 26 volatile
+    keys, and at least half of them stay), so each eviction takes one of those: the count
+    of rarely read keys falls by exactly ``evicted_keys``, and no other key goes.
+    """
+    srv = start_server(maxmemory_policy="volatile-lfu", lfu_log_factor="0", lfu_decay_time="0")
+    client = redis.Redis(host=srv.host, port=srv.port)
+    persistent = [f"keep:{i}" for i in range(2000)]
+    hot = [f"hot:{i}" for i in range(200)]
+    rare = [f"rare:{i}" for i in range(5000)]
+    _fill(client, "keep", len(persistent), size=200)
+    before = client.info("memory")["used_memory"]
+    pipe = client.pipeline(transaction=False)
+    for name in hot + rare:
+        pipe.set(name, "v" * 200, ex=3600)
+    pipe.execute()
+    for _ in range(10):
+        client.mget(hot)
+    client.mget(rare)
+    assert (client.object("freq", persistent[0]), client.object("freq", hot[0]),
+            client.object("freq", rare[0])) == (5, 15, 6)
+    used = client.info("memory")["used_memory"]
+    share = (used - before) * len(rare) // (len(rare) + len(hot))  # what the rarely read keys hold
+
+    client.config_set("maxmemory", str(used - share // 2))
+    assert _wait_for(lambda: client.info("memory")["used_memory"] <= used - share // 2, timeout=30)
+    evicted = client.info("stats")["evicted_keys"]
+    print(f"volatile-lfu: {evicted} of {len(rare)} rarely read keys evicted")
+    assert evicted >= len(rare) // 5  # a good part of the rarely read keys went
+    assert client.exists(*persistent) == len(persistent)  # never a persistent key, though the coldest
+    assert client.exists(*hot) == len(hot)  # never a frequently read one
+    assert client.exists(*rare) == len(rare) - evicted  # every eviction was a rarely read key
+    client.config_set("maxmemory", "0")
