@@ -413,6 +413,20 @@ def test_aclfile_load_save_round_trip(start_server, tmp_path) -> None:
     bob.close()
 
 
+def test_a_failing_acl_save_is_logged_and_keeps_the_old_file(start_server, tmp_path, caplog) -> None:
+    path = tmp_path / "users.acl"
+    path.write_text("user default on nopass ~* &* +@all\n")
+    srv = start_server(aclfile=str(path))
+    client = admin(srv)
+    blocker = tmp_path / f"users.acl.tmp-{os.getpid()}"  # the embedded server's temporary file name
+    blocker.mkdir()  # so it cannot be opened for writing, whoever runs the test
+    with caplog.at_level("WARNING", logger="damselfly"):
+        with pytest.raises(redis.ResponseError, match="Please check the server logs"):
+            client.execute_command("ACL", "SAVE")
+    assert any(r.getMessage().startswith("Opening temp ACL file for ACL SAVE: ") for r in caplog.records)
+    assert path.read_text() == "user default on nopass ~* &* +@all\n"
+
+
 def test_load_and_save_need_an_aclfile(srv) -> None:
     with pytest.raises(redis.ResponseError, match="not configured to use an ACL file"):
         admin(srv).execute_command("ACL", "SAVE")

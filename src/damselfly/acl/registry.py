@@ -9,11 +9,14 @@ empty.
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
 from .log import AclLog, LogEntry
 from .users import AclRuleError, CommandIndex, User, default_user, has_spaces, merge_selector_args
+
+log = logging.getLogger("damselfly")
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -214,11 +217,17 @@ class Acl:
         text = "".join(f"user {self.users[name].name} {self.users[name].describe(index)}\n"
                        for name in sorted(self.users))
         tmp = f"{filename}.tmp-{os.getpid()}"
+        step = "Opening temp ACL file for ACL SAVE"  # Redis's ACLSaveToFile log lines, one per step
         try:
             with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                step = "Writing ACL file for ACL SAVE"
                 fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            step = "Renaming ACL file for ACL SAVE"
             os.replace(tmp, filename)
-        except OSError:
+        except OSError as exc:
+            log.warning("%s: %s", step, exc.strerror or exc)
             try:
                 os.unlink(tmp)
             except OSError:
