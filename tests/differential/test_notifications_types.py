@@ -141,9 +141,8 @@ def test_resp3_subscriber_gets_its_own_events_before_the_reply(notify) -> None:
 
 
 # Redis adds these commands' replies before it notifies (and SPOP's reply between its spop and
-# its del), so a RESP3 client's own events follow the reply; damselfly delivers every event a
-# command caused before its reply. One case per command, so each flips on its own when fixed.
-@pytest.mark.xfail(strict=True, reason="own events of a reply-first command arrive before the reply")
+# its del), so a RESP3 client's own events follow the reply (tests/differential/test_own_event_order.py
+# covers every write command).
 @pytest.mark.parametrize("setup, command", [
     ((), ("HSET", "h", "f", "1")), ((), ("HSETNX", "h", "f", "1")), ((), ("HMSET", "h", "f", "1")),
     ((), ("HINCRBY", "h", "f", "1")), ((), ("HINCRBYFLOAT", "h", "f", "1.5")),

@@ -452,7 +452,8 @@ def _bitfield(client: "Client", argv: list[bytes], readonly_command: bool) -> An
     return out
 
 
-@group.command("bitfield", -2, "write denyoom", keys=(1, 1, 1), acl="write bitmap slow", since="3.2.0")
+@group.command("bitfield", -2, "write denyoom", keys=(1, 1, 1), acl="write bitmap slow", since="3.2.0",
+               reply_first=True)
 def bitfield(client: "Client", argv: list[bytes]) -> Any:
     """Perform arbitrary bitfield integer operations on strings"""
     return _bitfield(client, argv, False)

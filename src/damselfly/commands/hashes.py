@@ -67,13 +67,14 @@ def _limits(client: "Client") -> tuple[int, int]:
     return config.hash_max_listpack_entries, config.hash_max_listpack_value
 
 
-@group.command("hset", -4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0")
+@group.command("hset", -4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0", reply_first=True)
 def hset(client: "Client", argv: list[bytes]) -> Any:
     """Set the string value of a hash field."""
     return _hset(client, argv) if len(argv) % 2 == 0 else _arity(argv)
 
 
-@group.command("hmset", -4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0")
+@group.command("hmset", -4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0",
+               reply_first=True)
 def hmset(client: "Client", argv: list[bytes]) -> Any:
     """Set multiple hash fields to multiple values."""
     if len(argv) % 2:
@@ -98,7 +99,8 @@ def _hset(client: "Client", argv: list[bytes]) -> int:
     return created
 
 
-@group.command("hsetnx", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0")
+@group.command("hsetnx", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0",
+               reply_first=True)
 def hsetnx(client: "Client", argv: list[bytes]) -> Any:
     """Set the value of a hash field, only if the field does not exist."""
     key = argv[1]
@@ -198,7 +200,8 @@ def hgetall(client: "Client", argv: list[bytes]) -> Any:
     return {} if h is None else dict(h)
 
 
-@group.command("hincrby", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0")
+@group.command("hincrby", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.0.0",
+               reply_first=True)
 def hincrby(client: "Client", argv: list[bytes]) -> Any:
     """Increment the integer value of a hash field by the given number."""
     incr = parse_int(argv[3])
@@ -219,7 +222,8 @@ def hincrby(client: "Client", argv: list[bytes]) -> Any:
     return value
 
 
-@group.command("hincrbyfloat", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.6.0")
+@group.command("hincrbyfloat", 4, "write denyoom fast", keys=(1, 1, 1), acl="write hash fast", since="2.6.0",
+               reply_first=True)
 def hincrbyfloat(client: "Client", argv: list[bytes]) -> Any:
     """Increment the float value of a hash field by the given amount (long double, as Redis)."""
     incr = parse_ld(argv[3])

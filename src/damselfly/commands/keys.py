@@ -22,7 +22,7 @@ from ..keyspace.lfu import frequency
 from ..keyspace.scan import iteration, parse_cursor
 from ..protocol.reply import OK, Simple
 from .args import parse_int
-from .registry import CommandGroup
+from .registry import CommandGroup, reply_here
 from .strings import option_word
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -422,6 +422,7 @@ def _expire(client: "Client", argv: list[bytes], name: str, seconds: bool, relat
         db.delete(key)
         db.changed(key, "del", _GENERIC)
     else:
+        reply_here(client)  # Redis replies before the expire event (after a del: after it)
         db.set_expire(key, when)
         db.changed(key, "expire", _GENERIC)
     return 1

@@ -22,7 +22,7 @@ from ..keyspace import NotifyKind
 from ..protocol.reply import NULL_ARRAY, OK
 from ..types.list import LIST_TYPES, List, grown
 from .args import parse_int
-from .registry import CommandGroup
+from .registry import CommandGroup, reply_here
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -118,25 +118,29 @@ def _push(client: "Client", argv: list[bytes], where: int, only_existing: bool) 
     return len(lst)
 
 
-@group.command("lpush", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0")
+@group.command("lpush", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0",
+               reply_first=True)
 def lpush(client: "Client", argv: list[bytes]) -> Any:
     """Prepend one or multiple elements to a list."""
     return _push(client, argv, _LEFT, False)
 
 
-@group.command("rpush", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0")
+@group.command("rpush", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0",
+               reply_first=True)
 def rpush(client: "Client", argv: list[bytes]) -> Any:
     """Append one or multiple elements to a list."""
     return _push(client, argv, _RIGHT, False)
 
 
-@group.command("lpushx", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="2.2.0")
+@group.command("lpushx", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="2.2.0",
+               reply_first=True)
 def lpushx(client: "Client", argv: list[bytes]) -> Any:
     """Prepend an element to a list, only if the list exists."""
     return _push(client, argv, _LEFT, True)
 
 
-@group.command("rpushx", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="2.2.0")
+@group.command("rpushx", -3, "write denyoom fast", keys=(1, 1, 1), acl="write list fast", since="2.2.0",
+               reply_first=True)
 def rpushx(client: "Client", argv: list[bytes]) -> Any:
     """Append an element to a list, only if the list exists."""
     return _push(client, argv, _RIGHT, True)
@@ -162,13 +166,13 @@ def _pop(client: "Client", argv: list[bytes], where: int) -> Any:
     return value
 
 
-@group.command("lpop", -2, "write fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0")
+@group.command("lpop", -2, "write fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0", reply_first=True)
 def lpop(client: "Client", argv: list[bytes]) -> Any:
     """Remove and get the first elements in a list."""
     return _pop(client, argv, _LEFT)
 
 
-@group.command("rpop", -2, "write fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0")
+@group.command("rpop", -2, "write fast", keys=(1, 1, 1), acl="write list fast", since="1.0.0", reply_first=True)
 def rpop(client: "Client", argv: list[bytes]) -> Any:
     """Remove and get the last elements in a list."""
     return _pop(client, argv, _RIGHT)
@@ -197,7 +201,7 @@ def lindex(client: "Client", argv: list[bytes]) -> Any:
     return None
 
 
-@group.command("lset", 4, "write denyoom", keys=(1, 1, 1), acl="write list slow", since="1.0.0")
+@group.command("lset", 4, "write denyoom", keys=(1, 1, 1), acl="write list slow", since="1.0.0", reply_first=True)
 def lset(client: "Client", argv: list[bytes]) -> Any:
     """Set the value of an element in a list by its index."""
     db = client.db
@@ -402,9 +406,14 @@ def lpos(client: "Client", argv: list[bytes]) -> Any:
 
 
 # -- moves -------------------------------------------------------------------------
-def _move(db: "Database", src: bytes, lst: Any, dst: bytes, target: Any,
+def _move(client: "Client", src: bytes, lst: Any, dst: bytes, target: Any,
           wherefrom: int, whereto: int) -> bytes:
-    """Redis's ``lmoveGenericCommand`` once both keys are known to be lists (or missing)."""
+    """Redis's ``lmoveGenericCommand`` once both keys are known to be lists (or missing).
+
+    Redis replies between the push event and the pop event (``lmoveHandlePush``
+    replies; the pop is notified after it), also to a blocked client it serves.
+    """
+    db = client.db
     value = lst.popleft() if wherefrom == _LEFT else lst.pop()
     if target is None:
         target = List()
@@ -415,6 +424,7 @@ def _move(db: "Database", src: bytes, lst: Any, dst: bytes, target: Any,
         target.append(value)
     _keep(db, dst, target)
     db.changed(dst, _PUSH_EVENT[whereto], NotifyKind.LIST)  # the move is one change for Redis
+    reply_here(client)
     db.changed(src, _POP_EVENT[wherefrom], NotifyKind.LIST, 0)
     if not lst:
         db.delete(src)
@@ -428,7 +438,7 @@ def _lmove(client: "Client", src: bytes, dst: bytes, wherefrom: int, whereto: in
     if lst is None:
         return None
     target = _write(db, dst)
-    return _move(db, src, lst, dst, target, wherefrom, whereto)
+    return _move(client, src, lst, dst, target, wherefrom, whereto)
 
 
 @group.command("lmove", 5, "write denyoom", keys=(1, 2, 1), acl="write list slow", since="6.2.0")
@@ -485,7 +495,7 @@ def _first_nonempty(db: "Database", keys: list[bytes]) -> tuple[bytes, Any] | No
     return None
 
 
-@group.command("lmpop", -4, "write movablekeys", acl="write list slow", since="7.0.0")
+@group.command("lmpop", -4, "write movablekeys", acl="write list slow", since="7.0.0", reply_first=True)
 def lmpop(client: "Client", argv: list[bytes]) -> Any:
     """Pop elements from a list."""
     keys, where, count = _parse_mpop(argv, 1)
@@ -498,13 +508,19 @@ def lmpop(client: "Client", argv: list[bytes]) -> Any:
 
 
 def _serve_pop(where: int, count: int | None) -> Callable[["Client"], Any]:
-    """A blocked BLPOP/BRPOP (``count`` None) or BLMPOP client, served from the ready key."""
+    """A blocked BLPOP/BRPOP (``count`` None) or BLMPOP client, served from the ready key.
+
+    Redis replies before the pop event, as these commands do when they do not
+    block (``reply_first``): the mark keeps the pushes already queued for the
+    client (the write that woke it) ahead of the reply.
+    """
     def serve(client: "Client") -> Any:
         key = client.blocked.key
         db = client.db
         lst = db.lookup(key)
         if type(lst) not in LIST_TYPES or not lst:
             return None
+        reply_here(client)
         if count is None:
             value = lst.popleft() if where == _LEFT else lst.pop()
             _removed(db, key, lst, where)
@@ -529,7 +545,7 @@ def _blocking_pop(client: "Client", keys: list[bytes], timeout: float, where: in
 
 
 @group.command("blpop", -3, "write noscript blocking", keys=(1, -2, 1), acl="write list slow blocking",
-               since="2.0.0")
+               since="2.0.0", reply_first=True)
 def blpop(client: "Client", argv: list[bytes]) -> Any:
     """Remove and get the first element in a list, or block until one is available."""
     timeout = blocking.parse_timeout(argv[-1])
@@ -537,14 +553,15 @@ def blpop(client: "Client", argv: list[bytes]) -> Any:
 
 
 @group.command("brpop", -3, "write noscript blocking", keys=(1, -2, 1), acl="write list slow blocking",
-               since="2.0.0")
+               since="2.0.0", reply_first=True)
 def brpop(client: "Client", argv: list[bytes]) -> Any:
     """Remove and get the last element in a list, or block until one is available."""
     timeout = blocking.parse_timeout(argv[-1])
     return _blocking_pop(client, argv[1:-1], timeout, _RIGHT, None)
 
 
-@group.command("blmpop", -5, "write blocking movablekeys", acl="write list slow blocking", since="7.0.0")
+@group.command("blmpop", -5, "write blocking movablekeys", acl="write list slow blocking", since="7.0.0",
+               reply_first=True)
 def blmpop(client: "Client", argv: list[bytes]) -> Any:
     """Pop elements from a list, or block until one is available."""
     keys, where, count = _parse_mpop(argv, 2)
@@ -563,7 +580,7 @@ def _serve_move(dst: bytes, wherefrom: int, whereto: int) -> Callable[["Client"]
         target = db.lookup(dst)
         if target is not None and type(target) not in LIST_TYPES:
             return CommandError(errors.WRONGTYPE)
-        return _move(db, src, lst, dst, target, wherefrom, whereto)
+        return _move(client, src, lst, dst, target, wherefrom, whereto)
     return serve
 
 
@@ -571,7 +588,7 @@ def _blmove(client: "Client", src: bytes, dst: bytes, wherefrom: int, whereto: i
     db = client.db
     lst = _write(db, src)
     if lst:
-        return _move(db, src, lst, dst, _write(db, dst), wherefrom, whereto)
+        return _move(client, src, lst, dst, _write(db, dst), wherefrom, whereto)
     if not blocking.may_block(client):
         return None
     return blocking.block(client, [src], timeout, _serve_move(dst, wherefrom, whereto), NULL_ARRAY)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from ..control.messages import Checkpoint
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
 
@@ -26,6 +28,12 @@ class CommandSpec:
     and ``step`` are Redis's legacy key positions (``last_key`` -1 means the
     last argument). Flags and ACL categories use Redis's names, without the
     ``@`` on categories.
+
+    ``reply_first``: Redis adds this command's reply before it notifies its
+    writes, so a RESP3 client subscribed to its own keyspace events gets the
+    reply first and the events after it (the connection reads this only when
+    the command queued something). Commands whose reply sits between their
+    events call :func:`reply_here` instead.
     """
 
     name: str
@@ -40,6 +48,7 @@ class CommandSpec:
     summary: str = ""
     since: str = "1.0.0"
     tips: tuple[str, ...] = ()
+    reply_first: bool = False
     subcommands: dict[bytes, "CommandSpec"] = field(default_factory=dict)
     parent: "CommandSpec | None" = None
     # statistics (INFO commandstats); usec is microseconds (a float: fast commands
@@ -79,6 +88,35 @@ class CommandSpec:
         return [argv[i] for i in self.key_indexes(argv)]
 
 
+def _no_action(client: "Client") -> None:
+    """What :data:`REPLY_MARK` does as a barrier: nothing (the connection takes it out itself)."""
+
+
+#: Queued by :func:`reply_here`: where the reply goes among a command's own events.
+REPLY_MARK = Checkpoint(_no_action)
+
+
+def reply_here(client: "Client") -> None:
+    """Say that Redis adds the running command's reply at this point of its notifications.
+
+    The client's own keyspace events queued before this call precede the
+    reply, those queued after it follow (``Connection._run`` and
+    ``resume_blocked`` take the mark out of the queue). For a reply between
+    two events (SPOP: spop, reply, del), one that depends on the arguments
+    (SET ... GET), and a blocked client being served (its reply goes through
+    ``resume_blocked``, which has no spec to read ``reply_first`` from).
+    Only a subscribed client can get its own events: anyone else pays the
+    call and two attribute reads. Inside EXEC nothing is marked, on purpose: the events
+    of a transaction all precede EXEC's reply, where Redis writes them into
+    EXEC's array, because a push never goes inside another reply (DESIGN
+    section 3, rule 6).
+    """
+    if (client.patterns or client.channels) and not client.in_exec:
+        outbox = client.outbox
+        if outbox is not None:
+            outbox.send_async(REPLY_MARK)
+
+
 def _words(text: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(text, str):
         return tuple(text.split())
@@ -97,12 +135,12 @@ class CommandGroup:
 
     def command(self, name: str, arity: int, flags: str = "", keys: tuple[int, int, int] = (0, 0, 0),
                 acl: str = "", summary: str = "", since: str = "1.0.0", tips: str = "",
-                group: str | None = None) -> Callable[[Handler], Handler]:
+                group: str | None = None, reply_first: bool = False) -> Callable[[Handler], Handler]:
         """Declare a top-level command whose handler is the decorated function."""
         def deco(fn: Handler) -> Handler:
             spec = CommandSpec(name.lower(), arity, _words(flags), *keys, acl_categories=_words(acl),
                                handler=fn, group=group or self.group, summary=summary or (fn.__doc__ or "").strip().split("\n")[0],
-                               since=since, tips=_words(tips))
+                               since=since, tips=_words(tips), reply_first=reply_first)
             self.specs.append(spec)
             return fn
         return deco

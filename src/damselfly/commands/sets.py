@@ -18,7 +18,7 @@ from ..types import Set
 from ..types.sampling import distinct, pick, picks
 from ..types.scan import parse_cursor, parse_scan_options, scan_step
 from .args import parse_int
-from .registry import CommandGroup
+from .registry import CommandGroup, reply_here
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -175,6 +175,7 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
         member = pick(s)
         s.discard(member)
         db.changed(key, "spop", NotifyKind.SET)
+        reply_here(client)  # Redis replies between the spop and the del of an emptied set
         _drop_if_empty(db, key, s)
         return member
     count = _positive(argv[2])
@@ -182,6 +183,7 @@ def spop(client: "Client", argv: list[bytes]) -> Any:
     if s is None or count == 0:
         return SetReply()
     db.changed(key, "spop", NotifyKind.SET, min(count, len(s)))
+    reply_here(client)  # as without a count: the del of an emptied set follows the reply
     if count >= len(s):
         result = Set(s, _max_intset(client))
         db.delete(key)
@@ -323,8 +325,10 @@ def sintercard(client: "Client", argv: list[bytes]) -> Any:
 @group.command("sinterstore", -3, "write denyoom", keys=(1, -1, 1), acl="write set slow", since="1.0.0")
 def sinterstore(client: "Client", argv: list[bytes]) -> Any:
     """Intersect multiple sets and store the resulting set in a key."""
-    members = _intersection(_sources(client, argv[2:]))
-    return _store(client, argv[1], Set(members, _max_intset(client)), "sinterstore")
+    sets = _sources(client, argv[2:])
+    if None not in sets:  # Redis replies before its event, except on its way out for a missing source
+        reply_here(client)
+    return _store(client, argv[1], Set(_intersection(sets), _max_intset(client)), "sinterstore")
 
 
 @group.command("sunion", -2, "readonly", keys=(1, -1, 1), acl="read set slow", since="1.0.0",
@@ -334,7 +338,8 @@ def sunion(client: "Client", argv: list[bytes]) -> Any:
     return SetReply(_union(_sources(client, argv[1:]), _max_intset(client)).ordered())
 
 
-@group.command("sunionstore", -3, "write denyoom", keys=(1, -1, 1), acl="write set slow", since="1.0.0")
+@group.command("sunionstore", -3, "write denyoom", keys=(1, -1, 1), acl="write set slow", since="1.0.0",
+               reply_first=True)
 def sunionstore(client: "Client", argv: list[bytes]) -> Any:
     """Add multiple sets and store the resulting set in a key."""
     result = _union(_sources(client, argv[2:]), _max_intset(client))
@@ -348,7 +353,8 @@ def sdiff(client: "Client", argv: list[bytes]) -> Any:
     return SetReply(_difference(_sources(client, argv[1:]), _max_intset(client)).ordered())
 
 
-@group.command("sdiffstore", -3, "write denyoom", keys=(1, -1, 1), acl="write set slow", since="1.0.0")
+@group.command("sdiffstore", -3, "write denyoom", keys=(1, -1, 1), acl="write set slow", since="1.0.0",
+               reply_first=True)
 def sdiffstore(client: "Client", argv: list[bytes]) -> Any:
     """Subtract multiple sets and store the resulting set in a key."""
     result = _difference(_sources(client, argv[2:]), _max_intset(client))

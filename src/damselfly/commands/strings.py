@@ -22,7 +22,7 @@ from ..keyspace.encoding import created_encoding, force_encoding, mark_raw
 from ..protocol.reply import OK
 from .args import parse_int
 from .longdouble import incr_by_float
-from .registry import CommandGroup
+from .registry import CommandGroup, reply_here
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
@@ -150,6 +150,7 @@ def _set_generic(client: "Client", command: str, flags: int, key: bytes, value: 
         old = db.lookup_read(key)
         if old is not None and type(old) is not bytes:
             raise CommandError(_WRONGTYPE)
+        reply_here(client)  # Redis replies with the old value here, before the set and expire events
     found = db.lookup(key) is not None
     if (flags & _NX and found) or (flags & _XX and not found):
         return old if flags & _GET else abort_reply
@@ -188,7 +189,7 @@ def _get_string(db: "Database", key: bytes) -> bytes | None:
     raise CommandError(_WRONGTYPE)
 
 
-@group.command("getset", 3, "write denyoom fast", keys=(1, 1, 1), acl="write string fast")
+@group.command("getset", 3, "write denyoom fast", keys=(1, 1, 1), acl="write string fast", reply_first=True)
 def getset(client: "Client", argv: list[bytes]) -> Any:
     """Set the string value of a key and return its old value."""
     db = client.db
@@ -199,7 +200,7 @@ def getset(client: "Client", argv: list[bytes]) -> Any:
     return old
 
 
-@group.command("getdel", 2, "write fast", keys=(1, 1, 1), acl="write string fast", since="6.2.0")
+@group.command("getdel", 2, "write fast", keys=(1, 1, 1), acl="write string fast", since="6.2.0", reply_first=True)
 def getdel(client: "Client", argv: list[bytes]) -> Any:
     """Get the value of a key and delete the key."""
     db = client.db
@@ -210,7 +211,7 @@ def getdel(client: "Client", argv: list[bytes]) -> Any:
     return value
 
 
-@group.command("getex", -2, "write fast", keys=(1, 1, 1), acl="write string fast", since="6.2.0")
+@group.command("getex", -2, "write fast", keys=(1, 1, 1), acl="write string fast", since="6.2.0", reply_first=True)
 def getex(client: "Client", argv: list[bytes]) -> Any:
     """Get the value of a key and optionally set its expiration."""
     flags, expire = _parse_options(argv, 2, False)

@@ -351,13 +351,15 @@ def _zadd(client: "Client", argv: list[bytes], flags: int) -> Any:
     return added + updated if ch else added
 
 
-@group.command("zadd", -4, "write denyoom fast", keys=(1, 1, 1), acl="write sortedset fast", since="1.2.0")
+@group.command("zadd", -4, "write denyoom fast", keys=(1, 1, 1), acl="write sortedset fast", since="1.2.0",
+               reply_first=True)
 def zadd(client: "Client", argv: list[bytes]) -> Any:
     """Add one or more members to a sorted set, or update its score if it already exists"""
     return _zadd(client, argv, 0)
 
 
-@group.command("zincrby", 4, "write denyoom fast", keys=(1, 1, 1), acl="write sortedset fast", since="1.2.0")
+@group.command("zincrby", 4, "write denyoom fast", keys=(1, 1, 1), acl="write sortedset fast", since="1.2.0",
+               reply_first=True)
 def zincrby(client: "Client", argv: list[bytes]) -> Any:
     """Increment the score of a member in a sorted set"""
     return _zadd(client, argv, 8)
@@ -590,7 +592,8 @@ for _name, _kind, _rev, _since, _summary in _RANGE_SPECS:
                   summary=_summary)(_range_command(_kind, _rev))
 
 
-@group.command("zrangestore", -5, "write denyoom", keys=(1, 2, 1), acl="write sortedset slow", since="6.2.0")
+@group.command("zrangestore", -5, "write denyoom", keys=(1, 2, 1), acl="write sortedset slow", since="6.2.0",
+               reply_first=True)
 def zrangestore(client: "Client", argv: list[bytes]) -> Any:
     """Store a range of members from sorted set into another key"""
     items, _ = _range(client, argv, 2, None, None, True)
@@ -949,7 +952,7 @@ _SETOP_SPECS = [
 for _name, _op, _store_it, _since, _summary in _SETOP_SPECS:
     if _store_it:
         group.command(_name, -4, "write denyoom movablekeys", keys=(1, 1, 1), acl="write sortedset slow",
-                      since=_since, summary=_summary)(_setop_command(_op, True))
+                      since=_since, summary=_summary, reply_first=True)(_setop_command(_op, True))
     else:
         group.command(_name, -3, "readonly movablekeys", acl="read sortedset slow", since=_since,
                       summary=_summary)(_setop_command(_op, False))

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..client import Client
 from ..commands.dispatch import BLOCKED, count_error, execute, plain_commands, plain_ok, record_duration
+from ..commands.registry import REPLY_MARK
 from ..control.messages import ControlMessage, PubRun
 from ..errors import CommandError
 from ..protocol.parser import RequestParser
@@ -58,6 +59,8 @@ _FRAME2 = attrgetter("frame2")
 _FRAME3 = attrgetter("frame3")
 _COUNT = attrgetter("count")
 _SIZE = attrgetter("size")
+# First in a connection's ``_post``: own events left queued to follow the reply (_events_before_reply).
+_EVENTS_AFTER_REPLY: Any = object()
 
 
 def _count_replying(queue: deque[ControlMessage], quota: int = 0) -> int:
@@ -334,6 +337,13 @@ class Connection(asyncio.Protocol):
         ``call`` measures; two clock reads per command cost more than that.
         The encoding of bulk, status, null and integer replies is inlined
         (the same bytes as ``protocol.reply``); other values go to the encoder.
+
+        Pushes the command queued for this client (its own keyspace events)
+        go before or after its reply, or both, where Redis writes them (see
+        :meth:`_events_before_reply`); both branches look at that only when
+        the queue is not empty, and what follows the reply rides on the test
+        of ``_post`` already there, so a command that queued nothing pays
+        nothing for it.
         """
         client = self.client
         assert client is not None
@@ -367,8 +377,8 @@ class Connection(asyncio.Protocol):
                 stats.total_commands_processed += 1
                 if usec >= record:  # SLOWLOG or the latency monitor wants it (call()'s one comparison)
                     record_duration(client, spec, argv, usec, reply)
-                if queue:
-                    self._drain_into(out, 0, state.config.control_batching)
+                if queue:  # the command's own events: those Redis sends before its reply
+                    self._events_before_reply(out, spec.reply_first and not isinstance(reply, CommandError))
                 if reply is BLOCKED:
                     self._pending.extend(commands[index + 1:])
                     return
@@ -384,11 +394,11 @@ class Connection(asyncio.Protocol):
                 else:
                     encode(reply, out)
                 if self._post:
-                    self._write_post(out)
+                    self._write_after_reply(out)
             else:
                 reply = execute(client, argv)
                 if queue:
-                    self._drain_into(out, 0, state.config.control_batching)
+                    self._events_before_reply(out, reply is not BLOCKED and self._replies_first(argv, reply))
                 if reply is BLOCKED:
                     self._pending.extend(commands[index + 1:])
                     return
@@ -400,7 +410,7 @@ class Connection(asyncio.Protocol):
                 elif client.skip_replies:
                     client.skip_replies -= 1
                 if self._post:
-                    self._write_post(out)
+                    self._write_after_reply(out)
                 if client.close_after_reply:
                     self.close()
                     return
@@ -423,16 +433,64 @@ class Connection(asyncio.Protocol):
                 else:
                     check += CHECK_CHUNKS
 
+    def _events_before_reply(self, out: list[bytes], reply_first: bool) -> None:
+        """Write the queued pushes that Redis sends before the reply about to be encoded.
+
+        Where the reply goes: at the :data:`REPLY_MARK` the command queued
+        (:func:`~damselfly.commands.registry.reply_here`) if any, else before
+        every queued push for a ``reply_first`` command, else after all of
+        them. In ``_run`` the queue holds only the command's own events (it
+        was drained before the command). EXEC is never ``reply_first`` and
+        nothing inside it marks: a transaction's events all precede EXEC's
+        reply, never inside its array as in Redis (rule 6).
+
+        What follows the reply stays queued and :data:`_EVENTS_AFTER_REPLY`
+        goes first in ``_post``, so the callers' existing test of ``_post``
+        after the reply also covers it (a second test of the queue there
+        cost ~15 ns a GET in ``bench.hotpath``): see :meth:`_write_after_reply`.
+        """
+        queue = self.queue
+        if REPLY_MARK in queue:
+            before = queue.index(REPLY_MARK)
+            if before:
+                self._drain_into(out, before, self.state.config.control_batching)
+            queue.popleft()  # the mark itself: size 0, never counted
+        elif not reply_first:
+            self._drain_into(out, 0, self.state.config.control_batching)
+            return
+        if queue:
+            self._post.insert(0, _EVENTS_AFTER_REPLY)
+
+    def _write_after_reply(self, out: list[bytes]) -> None:
+        """After a reply: the command's own events Redis sends after it, then the pushes
+        queued with :meth:`send_after_reply` (own invalidations follow them in Redis too)."""
+        post = self._post
+        if post[0] is _EVENTS_AFTER_REPLY:
+            del post[0]
+            self._drain_into(out, 0, self.state.config.control_batching)
+            if not post:
+                return
+        self._write_post(out)
+
+    def _replies_first(self, argv: list[bytes], reply: Any) -> bool:
+        """``reply_first`` of the command :func:`execute` just ran; not for an error reply, which
+        follows whatever was queued (evictions before the command, lazy expiry)."""
+        spec = self.state.table.get(argv[0])
+        return spec is not None and spec.reply_first and not isinstance(reply, CommandError)
+
     def resume_blocked(self, reply: Any) -> None:
         """A blocked command finished (served, timed out, or CLIENT UNBLOCK)."""
         client = self.client
         if client is None or self.closing:
             return
         client.blocked = None
+        out = self._out
+        if self.queue:  # older pushes first (rule 6), then the served command's events up to its mark
+            self._events_before_reply(out, False)
         if client.reply_mode == "on":
-            (encode_into_resp3 if client.resp == 3 else encode_into_resp2)(reply, self._out)
+            (encode_into_resp3 if client.resp == 3 else encode_into_resp2)(reply, out)
         if self._post:
-            self._write_post(self._out)
+            self._write_after_reply(out)
         pending = self._pending
         while pending and client.blocked is None and not self.closing and not self._write_paused:
             argv = pending.popleft()

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from damselfly.keyspace.clock import ManualClock
 from damselfly.net import connection as connection_module
 from damselfly.net.connection import Connection
 
@@ -141,3 +142,69 @@ def test_one_write_per_pipelined_read(monkeypatch: pytest.MonkeyPatch, plain: bo
         loop.run()
         assert transport.writes[writes:] == [b"$-1\r\n$1\r\nv\r\n" * 8]
         assert stats.total_writes_processed == counted + 1
+
+
+# -- a client's own keyspace events around its reply ----------------------------------
+
+OWN_EVENTS = [cmd("HELLO 3"), cmd("CONFIG SET notify-keyspace-events KEA"), cmd("PSUBSCRIBE __keyevent@0__:*")]
+
+
+def _event(name: bytes, key: bytes) -> bytes:
+    """The RESP3 push for a keyevent of database 0, as PSUBSCRIBE __keyevent@0__:* gets it."""
+    channel = b"__keyevent@0__:" + name
+    return (b">4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+            % (len(channel), channel, len(key), key))
+
+
+# Redis 7.0.15's order for each command (checked against redis-server, see
+# tests/differential/test_own_event_order.py): HSET and RPUSH reply first
+# (reply_first), SPOP and LMOVE reply between their events (reply_here),
+# EXPIRE before its expire event (reply_here), SET and SADD after their events.
+OWN_ORDER = [
+    (cmd("HSET h f v"), b":1\r\n" + _event(b"hset", b"h")),
+    (cmd("SADD s m"), _event(b"sadd", b"s") + b":1\r\n"),
+    (cmd("SPOP s"), _event(b"spop", b"s") + b"$1\r\nm\r\n" + _event(b"del", b"s")),
+    (cmd("SET k v"), _event(b"set", b"k") + b"+OK\r\n"),
+    (cmd("RPUSH a x"), b":1\r\n" + _event(b"rpush", b"a")),
+    (cmd("LMOVE a b LEFT LEFT"),
+     _event(b"lpush", b"b") + b"$1\r\nx\r\n" + _event(b"lpop", b"a") + _event(b"del", b"a")),
+    (cmd("EXPIRE k 100"), b":1\r\n" + _event(b"expire", b"k")),
+    (cmd("EXPIRE k -1"), _event(b"del", b"k") + b":1\r\n"),
+]
+
+
+@pytest.mark.parametrize("batching", ["yes", "no"])
+def test_own_events_sit_where_redis_puts_them_on_both_branches(monkeypatch: pytest.MonkeyPatch,
+                                                                batching: str) -> None:
+    """One pipeline of all of them, once per branch (``same``), batched or one write per push."""
+    out = same([OWN_EVENTS, [c for c, _ in OWN_ORDER]], monkeypatch, control_batching=batching)
+    assert out.endswith(b"".join(expected for _, expected in OWN_ORDER))
+
+
+def test_events_held_for_after_the_reply_still_go_in_the_read_s_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    transport = FakeTransport()
+    conn, loop = make_connection(transport)
+    conn.data_received(b"".join(map(frame, OWN_EVENTS)))
+    loop.run()
+    writes = len(transport.writes)
+    conn.data_received(b"".join(frame(c) for c, _ in OWN_ORDER))
+    loop.run()
+    assert transport.writes[writes:] == [b"".join(expected for _, expected in OWN_ORDER)]
+    assert not conn.queue
+
+
+@pytest.mark.xfail(strict=True, reason="a reply_first command's reply precedes every event it queued, the "
+                                       "expired event of a key its lookup found expired too")
+def test_a_lazily_expired_key_s_event_precedes_a_reply_first_command_s_reply() -> None:
+    """Redis 7.0.15: ``expired``, then HSET's reply, then ``hset`` (the lookup expires the key
+    before the command replies); damselfly sends the reply first."""
+    transport = FakeTransport()
+    conn, loop = make_connection(transport)
+    clock = conn.state.keyspace.clock = ManualClock()
+    conn.data_received(b"".join(map(frame, [*OWN_EVENTS, cmd("HSET h a 1"), cmd("PEXPIRE h 10")])))
+    loop.run()
+    clock.advance(20)
+    writes = len(transport.writes)
+    conn.data_received(frame(cmd("HSET h f v")))
+    loop.run()
+    assert b"".join(transport.writes[writes:]) == _event(b"expired", b"h") + b":1\r\n" + _event(b"hset", b"h")
