@@ -116,6 +116,31 @@ def test_bgsave_forks_and_the_server_keeps_answering(start_server: Any, conn_fac
     assert c.command("BGSAVE", "now") == b"-ERR syntax error\r\n"
 
 
+def _info(c: Any, section: str) -> dict[str, str]:
+    text = c.command("INFO", section).split(b"\r\n", 1)[1].decode()
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="needs Linux smaps_rollup")
+def test_bgsave_reports_the_childs_copy_on_write(start_server: Any, conn_factory: Any, tmp_path: Path) -> None:
+    srv = start_server(dir=str(tmp_path), rdb_key_save_delay=1000)
+    c = conn_factory(srv)
+    for i in range(0, 3000, 100):
+        c.command("MSET", *[x for j in range(i, i + 100) for x in (f"k{j}", "v" * 200)])
+    idle = _info(c, "persistence")
+    assert (idle["current_cow_size"], idle["current_cow_peak"], idle["rdb_last_cow_size"]) == ("0", "0", "0")
+    assert c.command("BGSAVE") == b"+Background saving started\r\n"
+    p = persistence(srv)
+    wait_until(lambda: int(_info(c, "persistence")["current_cow_size"]) > 0)  # sampled while it runs
+    running = _info(c, "persistence")
+    assert int(running["current_cow_peak"]) >= int(running["current_cow_size"]) > 0
+    wait_until(lambda: p.rdb_bgsave_in_progress == 0)
+    done = _info(c, "persistence")
+    assert p.rdb_last_bgsave_status == "ok"
+    assert int(done["rdb_last_cow_size"]) > 0  # the child's own figure, sent before it exits
+    assert (done["current_cow_size"], done["current_cow_peak"]) == ("0", "0")
+
+
 def test_bgsave_inside_exec_is_scheduled(start_server: Any, conn_factory: Any, tmp_path: Path) -> None:
     srv = start_server(dir=str(tmp_path))
     c = conn_factory(srv)

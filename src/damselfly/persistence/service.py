@@ -50,6 +50,12 @@ class Persistence:
         self.rdb_last_bgsave_time_sec = -1
         self.rdb_saves = 0
         self.rdb_last_cow_size = 0
+        # A running child's copy-on-write, sampled at most once a second by the cron
+        # (reading smaps_rollup walks the child's page tables): INFO current_cow_*.
+        self.current_cow_size = 0
+        self.current_cow_peak = 0
+        self.cow_sampled_at = 0.0
+        self.cow_report_fd = -1  # read end of the pipe the child reports its final figure on
         self.rdb_last_load_keys_expired = 0
         self.rdb_last_load_keys_loaded = 0
         self.current_save_keys_processed = 0
@@ -79,9 +85,9 @@ class Persistence:
         return [
             ("loading", self.loading),
             ("async_loading", 0),
-            ("current_cow_peak", 0),
-            ("current_cow_size", 0),
-            ("current_cow_size_age", 0),
+            ("current_cow_peak", self.current_cow_peak),
+            ("current_cow_size", self.current_cow_size),
+            ("current_cow_size_age", int(time.monotonic() - self.cow_sampled_at) if self.cow_sampled_at else 0),
             ("current_fork_perc", "0.00"),
             ("current_save_keys_processed", self.current_save_keys_processed),
             ("current_save_keys_total", self.current_save_keys_total),
@@ -204,14 +210,18 @@ class Persistence:
             snapshot.write_snapshot(keyspace, config, path,
                                     snapshot.temp_path(os.path.dirname(path), os.getpid()), aux, access)
 
+        read_fd, write_fd = os.pipe()
         try:
-            pid = snapshot.fork_writer(body, self._listening_fds())
+            pid = snapshot.fork_writer(body, self._listening_fds(), write_fd)
         except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
             self.rdb_last_bgsave_status = "err"
             self.refresh_write_error()
             log.warning("Can't save in background: fork: %s", exc.strerror)
             raise SaveError(f"fork: {exc.strerror}") from None
         self.child_pid = pid
+        self.cow_report_fd = read_fd
         self.child_start = time.time()
         self.rdb_bgsave_in_progress = 1
         self.current_save_keys_total = sum(len(db.data) for db in keyspace.dbs)
@@ -225,12 +235,17 @@ class Persistence:
             return
         done, code = snapshot.reap(pid)
         if not done:
+            self._sample_cow(pid)
             return
+        final = self._end_cow_tracking()
         self.child_pid = 0
         self.rdb_bgsave_in_progress = 0
         self.current_save_keys_total = 0
         self.rdb_last_bgsave_time_sec = int(time.time() - self.child_start)
         if code == snapshot.EXIT_OK:
+            if final is not None:
+                self.rdb_last_cow_size = final
+                log.info("RDB: %d MB of memory used by copy-on-write", final // (1024 * 1024))
             log.info("Background saving terminated with success")
             self._saved(self.dirty_before_bgsave)
             return
@@ -241,6 +256,34 @@ class Persistence:
         self._remove_child_temp(pid)
         self.rdb_last_bgsave_status = "err"
         self.refresh_write_error()
+
+    def _sample_cow(self, pid: int) -> None:
+        """INFO current_cow_size/peak of the running child, at most once a second."""
+        now = time.monotonic()
+        if now - self.cow_sampled_at < 1.0:
+            return
+        size = snapshot.private_dirty(pid)
+        if size is None:
+            return
+        self.current_cow_size = size
+        self.current_cow_peak = max(self.current_cow_peak, size)
+        self.cow_sampled_at = now
+
+    def _end_cow_tracking(self) -> int | None:
+        """The child's own final copy-on-write figure (None if it sent none); resets current_cow_*."""
+        final = None
+        fd, self.cow_report_fd = self.cow_report_fd, -1
+        if fd >= 0:
+            try:
+                text = os.read(fd, 64)
+                final = int(text) if text else None
+            except (OSError, ValueError):
+                final = None
+            finally:
+                os.close(fd)
+        self.current_cow_size = self.current_cow_peak = 0
+        self.cow_sampled_at = 0.0
+        return final
 
     def _remove_child_temp(self, pid: int) -> None:
         try:
@@ -254,6 +297,7 @@ class Persistence:
         if not pid:
             return
         snapshot.kill_and_reap(pid)
+        self._end_cow_tracking()
         self._remove_child_temp(pid)
         self.child_pid = 0
         self.rdb_bgsave_in_progress = 0
