@@ -5,14 +5,17 @@ A string that grows by APPEND, SETRANGE or SETBIT is copied into a new
 copy with mmap and raises its dynamic mmap threshold to the size of the block
 just freed, which the next copy exceeds by the appended bytes; and a copy
 served from the heap is trimmed back to the system when freed. Either way
-every APPEND faults in fresh pages. Fixing the thresholds at the ceilings
-glibc's own dynamic rule stops at on 64-bit (mmap 32 MiB, trim twice that)
-keeps such values in the heap, where a freed copy's space is reused by the
-next one. Measured with ``python -m bench.append`` (100,000 appends of 10
-bytes to one key, standalone server): both thresholds 1.9 s, the default 16.5
-s, the mmap threshold alone 16.7 s, the trim threshold alone 19.5 s. The cost
-is up to 64 MiB of freed memory kept at the top of the heap instead of being
-returned at once.
+every APPEND faults in fresh pages. Fixing the mmap threshold at 4 MiB and
+the trim threshold at twice that keeps such values in the heap, where a
+freed copy's space is reused by the next one. Measured with ``python -m
+bench.append`` (100,000 appends of 10 bytes to one key, standalone server):
+default 16.5 s, these thresholds 2.0 s; either threshold alone changes
+nothing. glibc's own 32 MiB ceiling was tried first: APPEND was no faster
+with it, but below it every dict table of the keyspace comes from the heap,
+and each table a growing dict frees stays resident as a hole (1,000,000 small
+keys, ``python -m bench memory``: 229 bytes a key untuned, 256 at 32 MiB,
+235 at 4 MiB). Values over 4 MiB that keep growing go back to mmap; the cost
+of the choice is up to 8 MiB of freed memory kept at the top of the heap.
 
 Only the standalone server applies it (``app.run``); an embedded server
 runs in its host's process, whose allocator is not ours to tune.
@@ -27,7 +30,7 @@ log = logging.getLogger("damselfly")
 
 M_TRIM_THRESHOLD = -1  # glibc's malloc.h
 M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 32 * 1024 * 1024
+MMAP_THRESHOLD = 4 * 1024 * 1024
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD
 
 
