@@ -224,6 +224,11 @@ DRYRUNS = [
     ("bitfield", "r1", "get", "u8", "0"), ("bitfield", "r1", "set", "u8", "0", "1"),
     ("auth", "a", "b"), ("lmove", "b1", "w1", "left", "right"), ("set", "b1", "x"), ("set", "a1", "x"),
     ("get", "b1"), ("hget", "h1", "f"), ("publish", "c1", "x"), ("hset", "h1", "f", "v"),
+    # variable flags as Redis's own key finders give them: a malformed GET may write, a trailing word
+    # after a complete GET is not read as a subcommand, SET's GET compared as a C string
+    ("bitfield", "r1", "get", "u8"), ("bitfield", "w1", "get", "u8"), ("bitfield", "r1", "get", "u8", "set"),
+    ("bitfield", "r1", "overflow", "sat", "get", "u8", "0"), ("bitfield", "w1", "incrby", "u8", "0", "1"),
+    ("set", "r1", "x", "get\x00"), ("set", "w1", "x", "GET"),
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..commands.getkeys import KeysError, key_positions
+from ..commands.getkeys import ACCESS, DELETE, INSERT, UPDATE, KeysError, find_keys, key_positions
 from .keyspecs import SPECS, VARIABLE
 from .users import ALL_PERMS, READ, WRITE
 
@@ -47,13 +47,14 @@ def _keynum_positions(argv: list[bytes], a: int, keynumidx: int, firstkey: int, 
 
 
 def _variable_perm(spec: "CommandSpec", argv: list[bytes]) -> int:
-    """SET with GET reads and writes, without it only writes; BITFIELD of GETs only reads."""
-    if spec.full_name == "set":
-        return ALL_PERMS if any(a.lower() == b"get" for a in argv[3:]) else WRITE
-    words = [a.lower() for a in argv[2:]]
-    if any(w in (b"set", b"incrby") for w in words):
-        return ALL_PERMS
-    return READ
+    """The permission of a variable-flag command (SET ... GET, BITFIELD), from the flags Redis's
+    own key finder gives this argument list (``getkeys.find_keys``): ``access`` reads,
+    ``insert``/``delete``/``update`` write. BITFIELD of complete GETs only reads; anything else,
+    a malformed GET included, may write."""
+    perm = 0
+    for _, flags in find_keys(spec, argv):
+        perm |= (READ if flags & ACCESS else 0) | (WRITE if flags & (INSERT | DELETE | UPDATE) else 0)
+    return perm
 
 
 def keys_with_perms(spec: "CommandSpec", argv: list[bytes]) -> list[tuple[int, int]]:

@@ -272,11 +272,6 @@ def has_keys(spec: CommandSpec) -> bool:
     return spec.full_name in _NATIVE or any(not ks.flags & NOT_KEY for ks in key_specs_of(spec))
 
 
-def can_find(spec: CommandSpec) -> bool:
-    """Whether damselfly knows how to find this command's keys (movable ones need their own finder)."""
-    return "movablekeys" not in spec.flags or spec.full_name in _NATIVE
-
-
 def find_keys(spec: CommandSpec, argv: list[bytes]) -> list[tuple[int, int]]:
     """``(position, key-spec flags)`` of each key in ``argv`` (Redis's ``getKeysFromCommandWithSpecs``).
 
