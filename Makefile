@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench fuzz soak venv redis-tools clean readme-commands
+.PHONY: run test bench bench-readme fuzz soak venv redis-tools clean readme-commands
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,20 @@ test: $(STAMP) redis-tools
 
 bench: $(STAMP) redis-tools
 	$(PY) -m bench all
+
+## The runs the README's Benchmarks section is rendered from (docs/benchmarks.md), then the section itself.
+bench-readme: $(STAMP) redis-tools
+	rm -rf bench/results/readme-all bench/results/readme-s100 bench/results/readme-s1000 \
+	  bench/results/readme-p16 bench/results/readme-p1
+	$(PY) -m bench all --datapath-repeat 3 --out bench/results/readme-all
+	$(PY) -m bench fanout --subscribers 100 --pipeline 100 --out bench/results/readme-s100
+	$(PY) -m bench fanout --subscribers 1000 --pipeline 100 --out bench/results/readme-s1000
+	$(PY) -m bench datapath --targets damselfly-batch,redis --tests get,set -n 1000000 \
+	  --datapath-pipeline 16 --datapath-repeat 3 --out bench/results/readme-p16
+	$(PY) -m bench datapath --targets damselfly-batch,redis --tests get,set -n 200000 \
+	  --datapath-pipeline 1 --datapath-repeat 3 --out bench/results/readme-p1
+	$(PY) -m bench.publish bench/results/readme-all bench/results/readme-s100 bench/results/readme-s1000 \
+	  bench/results/readme-p16 bench/results/readme-p1
 
 fuzz: $(STAMP)
 	DAMSELFLY_FUZZ_EXAMPLES=20000 $(PY) -m pytest -q tests/unit/protocol -k fuzz

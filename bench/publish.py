@@ -125,7 +125,7 @@ def _wide_table(wide: list[Run]) -> list[str]:
 def _datapath_table(run: Run) -> list[str]:
     data = run["datapath"]
     cfg = data["config"]
-    lines = ["### Data path (redis-benchmark)", "",
+    lines = [f"### Data path (redis-benchmark, {cfg['requests']:,} requests)", "",
              f"`redis-benchmark -c {cfg['clients']} -n {cfg['requests']} -t <test> -P <depth>`, "
              f"median of {cfg['repeat']}, targets interleaved.", ""]
     body = [[row["test"].upper(), str(row["pipeline"]), _num(row["rps"].get(BATCH)), _num(row["rps"].get(REDIS)),
@@ -153,8 +153,8 @@ def render(runs: list[tuple[str, Run]]) -> str:
     """The README section (markers included) for the runs, in order."""
     lines = [START, "## Benchmarks", "",
              "Every figure below is rendered by `python -m bench.publish` from the recorded runs in "
-             "[docs/bench/](docs/bench/) (raw JSON and full reports); reproduce with `make bench` "
-             "(method and options: [docs/benchmarks.md](docs/benchmarks.md)). This machine is shared and "
+             "[docs/bench/](docs/bench/) (raw JSON and full reports); `make bench-readme` reruns them all "
+             "and `make bench` the first (method and options: [docs/benchmarks.md](docs/benchmarks.md)). This machine is shared and "
              "noisy, so each comparison is made side by side in one run.", ""]
     lines += [f"- `{name}`: {_machine(run)}" for name, run in runs]
     fanouts = [(n, r) for n, r in runs if r.get("fanout") and len(r["fanout"]["config"]["pipelines"]) > 1]
