@@ -83,6 +83,7 @@ class Server:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._abandoned = False
+        self._busy_thread: threading.Thread | None = None  # a timed-out start's thread that had not ended
         self._stage = "not started"
 
     @property
@@ -90,9 +91,18 @@ class Server:
         return f"redis://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "Server":
-        """Start and return once the server accepts connections, or raise (nothing left running)."""
+        """Start and return once the server accepts connections, or raise.
+
+        A failed start leaves nothing running, except a thread-mode start that
+        timed out inside a step that cannot be interrupted: :class:`StartTimeout`
+        says so, and that thread stops itself once the step ends.
+        """
         if self._thread is not None or self._proc is not None:
             raise RuntimeError("server already started")
+        busy = self._busy_thread
+        if busy is not None and busy.is_alive():  # the two attempts would share this object's state
+            raise RuntimeError("the thread of a start that timed out is still busy; start again once it ends")
+        self._busy_thread = None
         if self._config_used:  # a restart: CONFIG SET and the old state's listeners stay behind
             self.config = _config(self.host, self._requested_port, self._options)
         self._config_used = True
@@ -114,6 +124,7 @@ class Server:
             stage = self._stage
             ended = self._abandon_start(thread)
             self._thread = None
+            self._busy_thread = None if ended else thread
             rest = "" if ended else "; its thread is still busy and will stop when that step ends"
             raise StartTimeout(f"damselfly server did not start within {timeout:g} s "
                                f"(it was {stage}){rest}") from self._error
@@ -170,6 +181,7 @@ class Server:
         self._stage = "serving"
         self._ready.set()
         await listener.wait_stopped()
+        _end_background_save(self.state)
         await listener.stop()
 
     def _start_process(self, timeout: float) -> "Server":
@@ -335,7 +347,19 @@ async def serve(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Async
         yield RunningServer(host, listener)
     finally:
         listener.request_stop()
+        _end_background_save(state)
         await listener.stop()
+
+
+def _end_background_save(state: Any) -> None:
+    """Stop and reap a BGSAVE child still writing when an embedded server stops.
+
+    A standalone server runs its shutdown hooks (a final save included); an
+    embedded one only must not leave a child process or its pipe behind.
+    """
+    persistence = state.extensions.get("persistence") if state is not None else None
+    if persistence is not None:
+        persistence.kill_child()
 
 
 __all__ = ["ConfigError", "Server", "StartTimeout", "serve"]

@@ -230,3 +230,28 @@ async def test_serve_loads_the_dump(tmp_path) -> None:
         client = aredis.Redis(port=running.port)
         assert await client.get("k") == b"v"
         await client.aclose()
+
+
+def test_stop_during_a_bgsave_leaves_no_child_behind(tmp_path) -> None:
+    with damselfly.Server(port=0, dir=str(tmp_path)):  # first start: what a process opens once and keeps
+        pass
+    before = _children(), _fds()
+    for attempt in ("thread", "serve"):
+        if attempt == "thread":
+            with damselfly.Server(port=0, dir=str(tmp_path), rdb_key_save_delay=100000) as srv:
+                client = redis.Redis(port=srv.port)
+                client.mset({f"k{i}": i for i in range(50)})
+                assert client.bgsave() is True  # the child sleeps per key: still writing at stop()
+                assert _children() == before[0] + 1
+                client.close()
+        else:
+            async def run() -> None:
+                async with damselfly.serve(port=0, dir=str(tmp_path), rdb_key_save_delay=100000) as srv:
+                    client = aredis.Redis(port=srv.port)
+                    await client.mset({f"k{i}": i for i in range(50)})
+                    assert await client.bgsave() is True
+                    assert _children() == before[0] + 1
+                    await client.aclose()
+            asyncio.run(run())
+        assert (_children(), _fds()) == before, attempt  # the child is killed and reaped, its pipe closed
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith("temp-")]

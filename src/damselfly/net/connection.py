@@ -454,7 +454,8 @@ class Connection(asyncio.Protocol):
             before = queue.index(REPLY_MARK)
             if before:
                 self._drain_into(out, before, self.state.config.control_batching)
-            queue.popleft()  # the mark itself: size 0, never counted
+            if queue and queue[0] is REPLY_MARK:  # the drain may have closed the client (output limit)
+                queue.popleft()  # the mark itself: size 0, never counted
         elif not reply_first:
             self._drain_into(out, 0, self.state.config.control_batching)
             return

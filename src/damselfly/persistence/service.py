@@ -220,6 +220,7 @@ class Persistence:
             self.refresh_write_error()
             log.warning("Can't save in background: fork: %s", exc.strerror)
             raise SaveError(f"fork: {exc.strerror}") from None
+        os.set_blocking(read_fd, False)  # read at reap time only: never wait on it
         self.child_pid = pid
         self.cow_report_fd = read_fd
         self.child_start = time.time()
@@ -277,7 +278,7 @@ class Persistence:
             try:
                 text = os.read(fd, 64)
                 final = int(text) if text else None
-            except (OSError, ValueError):
+            except (OSError, ValueError):  # BlockingIOError included: nothing was sent
                 final = None
             finally:
                 os.close(fd)
