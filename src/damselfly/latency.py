@@ -16,7 +16,7 @@ sensitively, RESET ignores ASCII case, as Redis does.
 Commands are timed where their duration is already measured
 (``commands.dispatch.call`` and the connection's plain branch), behind one
 comparison with :attr:`ServerState.record_usec`: the smaller of the SLOWLOG
-and latency thresholds, kept current here by a config listener, so a fast
+and latency thresholds, kept current by the state's own config listener, so a fast
 command pays nothing more than it did for SLOWLOG alone.
 
 The report texts (LATENCY DOCTOR, GRAPH) are in :mod:`damselfly.latency_report`.
@@ -147,11 +147,8 @@ def install(state: "ServerState") -> None:
     state.extensions["latency"] = monitor
 
     def follow(name: str, value: Any) -> None:
-        """CONFIG SET of either threshold applies to the next command."""
+        """CONFIG SET latency-monitor-threshold applies to the next pause (the state keeps record_usec)."""
         if name == "latency-monitor-threshold":
             monitor.threshold_ms = value
-        if name in ("latency-monitor-threshold", "slowlog-log-slower-than"):
-            state.record_usec = record_usec(config.slowlog_log_slower_than, config.latency_monitor_threshold)
 
     config.listeners.append(follow)
-    state.record_usec = record_usec(config.slowlog_log_slower_than, config.latency_monitor_threshold)

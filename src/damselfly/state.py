@@ -133,13 +133,20 @@ class ServerState:
         self.slowlog_next_id = 0
         # The shortest command duration (us) that SLOWLOG or the latency monitor records,
         # inf for none: the dispatcher compares each command's usec with this one number
-        # (latency.py keeps it current on CONFIG SET).
+        # (kept current on CONFIG SET by _follow_record_thresholds).
         self.record_usec: float = record_usec(self.config.slowlog_log_slower_than,
                                               self.config.latency_monitor_threshold)
+        self.config.listeners.append(self._follow_record_thresholds)
         self.monitors: list["Client"] = []
         # The client whose command is executing, None between commands (Redis's
         # server.current_client): tracking sends a client's own invalidations after its reply.
         self.current_client: "Client | None" = None
+
+    def _follow_record_thresholds(self, name: str, value: Any) -> None:
+        """CONFIG SET of either threshold applies to the next command (SLOWLOG needs no subsystem)."""
+        if name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
+            self.record_usec = record_usec(self.config.slowlog_log_slower_than,
+                                           self.config.latency_monitor_threshold)
 
     def auth_required(self) -> bool:
         acl = self.extensions.get("acl")

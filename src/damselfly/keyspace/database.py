@@ -164,8 +164,9 @@ class Keyspace:
         self._expire_cursor = (first + visited) % count
         if capped:
             self.expired_time_cap_reached_count += 1
-        if with_ttl:
-            self.expired_stale_perc = 100.0 * done / with_ttl * 0.05 + self.expired_stale_perc * 0.95
+        # Redis's running average, fed 0 by a cycle that found no key with a TTL
+        stale = 100.0 * done / with_ttl if with_ttl else 0.0
+        self.expired_stale_perc = stale * 0.05 + self.expired_stale_perc * 0.95
         return done
 
 

@@ -367,13 +367,7 @@ def oom_check(client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
     if not reject:
         return
     spec.rejected_calls += 1
-    if root == "exec" and queued is not None:
-        client.multi = None
-        client.multi_error = False
-        if client.watched:
-            client.server.extensions["watch"].unwatch_all(client)
-        raise CommandError(errors.exec_abort(errors.OOM))
-    raise CommandError(errors.OOM)
+    raise CommandError(errors.OOM)  # an EXEC refused here is aborted by the dispatcher (EXECABORT, MONITOR)
 
 
 def install(state: "ServerState") -> None:
