@@ -335,9 +335,7 @@ class Database:
                     self._expire(key)
                 elif not keep_ttl:
                     del self.expires[key]
-        if ks.on_new is not None and key not in self.data:
-            self._add(key, value)
-            return
+        created = ks.on_new is not None and key not in self.data  # one attribute test while nobody listens
         self.data[key] = value
         if ks.lfu:
             lfu_stored(self, key)
@@ -345,22 +343,8 @@ class Database:
             self.lru[key] = ks.lru_clock
         if self.str_encodings:
             self.str_encodings.pop(key, None)
-
-    def _add(self, key: bytes, value: Any) -> None:
-        """:meth:`set`'s store for a key it creates while ``on_new`` is set, then the hook.
-
-        Kept apart so the store of the hot path pays one attribute test for ``new``.
-        """
-        ks = self.keyspace
-        self.data[key] = value
-        if ks.lfu:
-            lfu_stored(self, key)
-        else:
-            self.lru[key] = ks.lru_clock
-        if self.str_encodings:
-            self.str_encodings.pop(key, None)
-        if ks.on_new is not None:
-            ks.on_new(self, key)
+        if created:
+            ks.on_new(self, key)  # type: ignore[misc]
 
     def set_pairs(self, argv: list[bytes], start: int = 1) -> None:
         """:meth:`set` for the key/value pairs ``argv[start:]`` (MSET), with C-level loops.
