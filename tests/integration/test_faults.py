@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
 from typing import Any, Callable
 
 import pytest
@@ -21,16 +20,7 @@ import redis
 from damselfly.net.connection import CHECK_CHUNKS
 
 from ..resp import RawConnection
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    """Poll a condition (a deadline for liveness, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+from ..waiting import wait_until
 
 
 def cmd(*args: bytes | str) -> bytes:

@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Callable
 
 import redis
 
 from ..resp import RawConnection
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    """Poll a condition (a deadline for liveness, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+from ..waiting import wait_until
 
 
 def read_all(sock: socket.socket) -> bytes:

@@ -16,9 +16,7 @@ import logging
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import redis
@@ -27,6 +25,7 @@ from damselfly import Server
 from damselfly.acl.registry import AclStartupError
 
 from ..resp import RawConnection
+from ..waiting import wait_until
 
 # Distinct strings, so a hit says which path leaked.
 REQUIREPASS = "Rq-pass-6d1f0a"
@@ -40,16 +39,6 @@ SECRETS = (REQUIREPASS, USER_LINE, SETUSER, CONFIG_SET, ACLFILE_GOOD, ACLFILE_BA
 
 KILL_LINE = "scheduled to be closed ASAP for overcoming of output buffer limits"
 REWRITE_LINE = "CONFIG REWRITE executed with success."
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    """Poll a condition (a deadline for liveness, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def assert_no_secret(text: str, where: str) -> None:
