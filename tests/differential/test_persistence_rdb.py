@@ -119,3 +119,45 @@ def test_uncompressed_unchecksummed_dump_loads_into_redis(workdir: Path) -> None
         assert_same(snapshot_redis(ref.port), ours)
     finally:
         ref.stop()
+
+
+def test_dump_with_every_compact_kind_passes_redis_check_rdb(workdir: Path, damselfly: Server) -> None:
+    """listpack hash and zset, intset set, quicklist list: written as those RDB types, loaded by Redis."""
+    import redis
+
+    from damselfly.persistence import format as F
+    from damselfly.persistence.format import encode_string
+
+    d = redis.Redis(port=damselfly.port)
+    d.hset("compact:hash", mapping={"f": "v", "n": "12"})
+    d.zadd("compact:zset", {"a": 1, "b": 2.5})
+    d.sadd("compact:intset", 1, 70000, -3)
+    d.rpush("compact:list", "a", "1", *["x" * 100] * 200)  # several quicklist nodes
+    d.hset("plain:hash", "f", "v" * 100)
+    d.sadd("plain:set", "a", "1")
+    d.zadd("plain:zset", {"m" * 100: 1})
+    d.save()
+    d.close()
+    blob = (workdir / "dump.rdb").read_bytes()
+    for rtype, key in ((F.TYPE_HASH_LISTPACK, b"compact:hash"), (F.TYPE_ZSET_LISTPACK, b"compact:zset"),
+                       (F.TYPE_SET_INTSET, b"compact:intset"), (F.TYPE_LIST_QUICKLIST_2, b"compact:list"),
+                       (F.TYPE_HASH, b"plain:hash"), (F.TYPE_SET, b"plain:set"), (F.TYPE_ZSET_2, b"plain:zset")):
+        assert bytes((rtype,)) + encode_string(key) in blob, key
+    check = subprocess.run(["redis-check-rdb", str(workdir / "dump.rdb")], capture_output=True, text=True)
+    assert "RDB looks OK" in check.stdout, check.stdout
+    assert "7 keys read" in check.stdout
+    ref = RedisOnDir(workdir)
+    try:
+        r = redis.Redis(port=ref.port)
+        assert r.hgetall("compact:hash") == {b"f": b"v", b"n": b"12"}
+        assert r.zrange("compact:zset", 0, -1, withscores=True) == [(b"a", 1.0), (b"b", 2.5)]
+        assert r.smembers("compact:intset") == {b"1", b"70000", b"-3"}
+        assert r.lrange("compact:list", 0, -1) == [b"a", b"1", *[b"x" * 100] * 200]
+        for key, encoding in ((b"compact:hash", b"listpack"), (b"compact:zset", b"listpack"),
+                              (b"compact:intset", b"intset"), (b"compact:list", b"quicklist"),
+                              (b"plain:hash", b"hashtable"), (b"plain:set", b"hashtable"),
+                              (b"plain:zset", b"skiplist")):
+            assert r.object("encoding", key) == encoding, key
+        r.close()
+    finally:
+        ref.stop()

@@ -132,6 +132,12 @@ def encode_entry(s: bytes) -> bytes:
     return e + _backlen(len(e))
 
 
+def pack(entries: list[bytes], body_size: int) -> bytes:
+    """A listpack of already encoded entries (``encode_entry``) whose lengths sum to ``body_size``."""
+    n = len(entries)
+    return _u32.pack(body_size + 7) + _u16.pack(n if n < 65535 else 65535) + b"".join(entries) + b"\xff"
+
+
 def encode(items: list[bytes]) -> bytes:
     body = b"".join([encode_entry(s) for s in items])
     total = 6 + len(body) + 1
