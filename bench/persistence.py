@@ -5,6 +5,7 @@ Run from the repository root::
     python -m bench.persistence                  # 1,000,000 keys
     python -m bench.persistence --keys 100000
     python -m bench.persistence --no-compression # both servers with rdbcompression no
+    python -m bench.persistence --keys 100000 --containers hash  # 10-field hashes (zset, list, intset)
 
 (``python bench/persistence.py`` works the same.) For each server, in its
 own scratch directory with save points off: start it on an empty directory
@@ -32,6 +33,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 10_000
+CONTAINERS = ("hash", "zset", "list", "intset")
+
+
+def fill_command(i: int, kind: str | None) -> tuple[bytes, bytes]:
+    """Key ``i``'s filling command and its reply: a string, or a 10-element container of ``kind``."""
+    key = b"key:%07d" % i
+    if kind is None:
+        return command(b"SET", key, b"value:%07d" % i), b"+OK\r\n"
+    if kind == "hash":
+        args = [x for j in range(10) for x in (b"field:%d" % j, b"value:%07d" % i)]
+        return command(b"HSET", key, *args), b":10\r\n"
+    if kind == "zset":
+        args = [x for j in range(10) for x in (b"%d.5" % (i + j), b"member:%d" % j)]
+        return command(b"ZADD", key, *args), b":10\r\n"
+    if kind == "list":
+        return command(b"RPUSH", key, *[b"item:%07d" % (i + j) for j in range(10)]), b":10\r\n"
+    return command(b"SADD", key, *[b"%d" % (i * 10 + j) for j in range(10)]), b":10\r\n"
 
 
 def free_port() -> int:
@@ -78,13 +96,13 @@ class Target:
             self.proc.wait()
             self.proc = None
 
-    def fill(self, keys: int) -> None:
+    def fill(self, keys: int, kind: str | None = None) -> None:
+        reply = fill_command(0, kind)[1]
         with socket.create_connection(("127.0.0.1", self.port)) as s:
             for start in range(0, keys, BATCH):
                 stop = min(keys, start + BATCH)
-                s.sendall(b"".join(command(b"SET", b"key:%07d" % i, b"value:%07d" % i)
-                                   for i in range(start, stop)))
-                expect = b"+OK\r\n" * (stop - start)
+                s.sendall(b"".join(fill_command(i, kind)[0] for i in range(start, stop)))
+                expect = reply * (stop - start)
                 got = b""
                 while len(got) < len(expect):
                     chunk = s.recv(1 << 20)
@@ -126,13 +144,14 @@ def dbsize(port: int) -> int:
     return int(reply[1:].split(b"\r\n")[0])
 
 
-def measure(name: str, argv: list[str], work: Path, keys: int) -> dict[str, float | int | None]:
+def measure(name: str, argv: list[str], work: Path, keys: int,
+            kind: str | None = None) -> dict[str, float | int | None]:
     """One server: empty start, fill, SAVE, restart on the dump."""
     target = Target(name, argv + ["--dir", str(work), "--dbfilename", "dump.rdb"], work)
     try:
         empty = target.start()
         t0 = time.monotonic()
-        target.fill(keys)
+        target.fill(keys, kind)
         fill = time.monotonic() - t0
         save = target.save()
         target.stop()
@@ -154,7 +173,7 @@ def _ratio(ours: float | int | None, theirs: float | int | None, digits: int) ->
     return f"{ours / theirs:.{digits}f}x"
 
 
-def run(keys: int, compression: bool = True) -> int:
+def run(keys: int, compression: bool = True, kind: str | None = None) -> int:
     if shutil.which("redis-server") is None:
         print("redis-server is not installed", file=sys.stderr)
         return 2
@@ -167,10 +186,11 @@ def run(keys: int, compression: bool = True) -> int:
         for name, argv in servers:
             work = base / name.split()[0]
             work.mkdir()
-            rows[name] = measure(name, argv, work, keys)
+            rows[name] = measure(name, argv, work, keys, kind)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print(f"{keys:,} keys (key:NNNNNNN -> value:NNNNNNN), rdbcompression {'yes' if compression else 'no'}, "
+    what = "key:NNNNNNN -> value:NNNNNNN" if kind is None else f"10-element {kind}s"
+    print(f"{keys:,} keys ({what}), rdbcompression {'yes' if compression else 'no'}, "
           "one SAVE, one restart on the dump\n")
     print(f"{'server':<18}{'empty start s':>14}{'fill s':>9}{'SAVE s':>9}{'dump bytes':>14}{'keys':>11}"
           f"{'load s':>9}{'ready s':>9}{'DBSIZE':>11}")
@@ -189,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=1_000_000, help="number of keys (default 1,000,000)")
     parser.add_argument("--no-compression", action="store_true", help="run both servers with rdbcompression no")
+    parser.add_argument("--containers", choices=CONTAINERS, default=None,
+                        help="fill each key with a 10-element container of this kind instead of a string")
     args = parser.parse_args(argv)
-    return run(args.keys, compression=not args.no_compression)
+    return run(args.keys, compression=not args.no_compression, kind=args.containers)
 
 
 if __name__ == "__main__":
