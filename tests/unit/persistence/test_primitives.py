@@ -42,6 +42,18 @@ def test_lzf_round_trip(data: bytes) -> None:
     packed = lzf.compress(data)
     assert packed is not None
     assert lzf.decompress(packed, len(data)) == data
+    fallback = lzf._compress(data)  # the pure-Python pair, used where python-lzf is missing
+    assert fallback is not None
+    assert lzf._decompress(fallback, len(data)) == data
+    assert lzf.decompress(fallback, len(data)) == data and lzf._decompress(packed, len(data)) == data
+
+
+@pytest.mark.parametrize("stream, length", [
+    (b"\x05ab", 6), (b"\x00a\xe0", 10), (b"\x00a\x20", 10), (b"\x20\x00", 3), (b"\x01ab", 5),
+])
+def test_lzf_fallback_rejects_corrupt_streams(stream: bytes, length: int) -> None:
+    with pytest.raises(lzf.LZFError):
+        lzf._decompress(stream, length)
 
 
 def test_lzf_compresses_repetition_and_respects_the_limit() -> None:
