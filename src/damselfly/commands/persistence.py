@@ -86,7 +86,8 @@ def dump(client: "Client", argv: list[bytes]) -> Any:
     if value is None:
         return None
     try:
-        return dump_payload(value, client.server.config.rdbcompression)
+        config = client.server.config
+        return dump_payload(value, config.rdbcompression, config.list_max_listpack_size)
     except UnsupportedValue as exc:
         raise CommandError(f"ERR {exc}") from None
 

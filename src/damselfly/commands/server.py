@@ -395,9 +395,11 @@ def _debug_object(client: "Client", key: bytes) -> Any:
     refcount = 2147483647 if shared is not None and shared(client, key, value) else 1
     lru_clock = client.server.keyspace.lru_clock
     lru = db.lru.get(key, lru_clock)
+    cfg = client.server.config
+    size = len(serialize_value(value, cfg.rdbcompression, cfg.list_max_listpack_size)[1])
     return Simple(f"Value at:{hex(id(value))} refcount:{refcount} "
                   f"encoding:{key_encoding(db, key, value)} "
-                  f"serializedlength:{len(serialize_value(value)[1])} "
+                  f"serializedlength:{size} "
                   f"lru:{lru & ((1 << 24) - 1)} lru_seconds_idle:{max(0, lru_clock - lru)}")
 
 

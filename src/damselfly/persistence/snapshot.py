@@ -62,7 +62,8 @@ def write_snapshot(keyspace: Any, config: Any, path: str, tmp: str, aux: dict[by
             keys = write_keyspace(keyspace, fh, compress=config.rdbcompression,
                                   checksum=config.rdbchecksum, now_ms=keyspace.clock.now_ms(),
                                   aux=aux, access=access,
-                                  key_delay_us=getattr(config, "rdb_key_save_delay", 0))
+                                  key_delay_us=getattr(config, "rdb_key_save_delay", 0),
+                                  list_fill=config.list_max_listpack_size)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
