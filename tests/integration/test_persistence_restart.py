@@ -189,6 +189,7 @@ def _shutdown(p: Proc, *flags: str) -> int:
     c.send(encode_command("SHUTDOWN", *flags))
     assert c.is_closed(wait=5)
     c.close()
+    p.proc.wait(10)  # it exits by itself: a SIGTERM from stop() while it shuts down would be the exit status
     return p.stop()
 
 
