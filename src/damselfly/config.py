@@ -131,6 +131,12 @@ class BufferLimit:
     hard: int
     soft: int
     soft_seconds: int
+    # The limit a client meets first (0: none), read by the control path after every drain.
+    lowest: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        soft, hard = self.soft, self.hard
+        object.__setattr__(self, "lowest", soft if soft and (not hard or soft < hard) else hard)
 
 
 def parse_obuf_limits(text: str, base: dict[str, BufferLimit] | None = None) -> dict[str, BufferLimit]:

@@ -626,13 +626,12 @@ class Connection(asyncio.Protocol):
         # _refresh_obuf_budget, with nothing queued
         subscribed = client is not None and (client.channels or client.patterns or client.shard_channels)
         limit = state.config.client_output_buffer_limit["pubsub" if subscribed else "normal"]
-        soft, hard = limit.soft, limit.hard
-        lowest = soft if soft and (not hard or soft < hard) else hard
+        lowest = limit.lowest
         if not lowest:
             self._obuf_budget = _NO_LIMIT
             return
         used = transport.get_write_buffer_size() if transport is not None else 0
-        if soft and used < soft:
+        if limit.soft and used < limit.soft:
             self._soft_since = 0.0  # below the soft limit again: its timer restarts
         self._obuf_budget = lowest - used
 
@@ -771,14 +770,13 @@ class Connection(asyncio.Protocol):
         client = self.client  # _obuf_limit(), inlined: this runs after every drain
         subscribed = client is not None and (client.channels or client.patterns or client.shard_channels)
         limit = self.state.config.client_output_buffer_limit["pubsub" if subscribed else "normal"]
-        soft, hard = limit.soft, limit.hard
-        lowest = soft if soft and (not hard or soft < hard) else hard
+        lowest = limit.lowest
         if not lowest:
             self._obuf_budget = _NO_LIMIT
             return
         t = self.transport
         used = t.get_write_buffer_size() if t is not None else 0
-        if soft and used + self._queued < soft:
+        if limit.soft and used + self._queued < limit.soft:
             self._soft_since = 0.0  # below the soft limit again: its timer restarts
         self._obuf_budget = lowest - used
 
@@ -807,8 +805,7 @@ class Connection(asyncio.Protocol):
             self._obuf_budget = self._queued
         else:
             self._soft_since = 0.0
-            soft, hard = limit.soft, limit.hard
-            self._obuf_budget = self._queued + (soft if soft and (not hard or soft < hard) else hard) - used
+            self._obuf_budget = self._queued + limit.lowest - used
         return False
 
     def _kill_for_limit(self) -> bool:
