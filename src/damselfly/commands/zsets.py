@@ -31,7 +31,7 @@ from ..keyspace.encoding import register_type
 from ..protocol.reply import NULL_ARRAY, Pairs
 from ..types.scan import parse_cursor, parse_scan_options, scan_step
 from ..types.set import Set
-from ..types.zset import TOP, ZSet
+from ..types.zset import TOP, ZSet, d2string
 from .args import parse_int
 from .registry import CommandGroup
 
@@ -215,20 +215,7 @@ def lex_span_reverse(zs: ZSet, lo: LexBound, hi: LexBound) -> tuple[int, int]:
     return first + 1, last + 1
 
 
-# -- score text -------------------------------------------------------------------
-
-def d2string(value: float) -> bytes:
-    """Redis 7.0's ``d2string``: how a listpack stores a score (ZSCAN shows it)."""
-    if value != value:
-        return b"nan"
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    if value == 0.0:
-        return b"-0" if math.copysign(1.0, value) < 0 else b"0"
-    if -4611686018427387904.0 <= value <= 4611686018427387904.0 and value == int(value):
-        return b"%d" % int(value)
-    return b"%.17g" % value
-
+# -- score text (d2string: types/zset.py) ------------------------------------------
 
 def _g17(value: float) -> bytes:
     if math.isinf(value):

@@ -22,8 +22,9 @@ Choices (all loaded by Redis 7.0.15, checked by the tests with
   ``RDB_TYPE_ZSET_2`` (binary doubles). Payloads still differ from Redis's
   where its layout depends on history damselfly does not keep (lists built by
   LPUSH or LINSERT have other node boundaries, an intset never narrows after
-  SREM, hashtable iteration order), or where lzf.py picks other matches than
-  liblzf; every variant loads in Redis.
+  SREM, hashtable iteration order), or, without python-lzf, where lzf.py's
+  fallback compressor picks other matches than liblzf; every variant loads
+  in Redis.
 * Keys whose deadline has passed are left out; deadlines use
   ``EXPIRETIME_MS``. IDLE (LRU policies) and FREQ (LFU policies) are written
   as Redis does when ``maxmemory-policy`` uses them.
@@ -41,6 +42,7 @@ from . import format as F
 from . import intset, listpack
 from .crc64 import crc64
 from .format import encode_length, encode_string, pack_double
+from ..types.zset import d2string
 from .values import UnsupportedValue, kind_of, zset_items
 
 _CHUNK = 1 << 20
@@ -50,20 +52,6 @@ _pack_u64 = struct.Struct("<Q").pack
 
 def _seq(items: Iterable[bytes], n: int, compress: bool) -> bytes:
     return encode_length(n) + b"".join([encode_string(x, compress) for x in items])
-
-
-# Redis's ``double2ll`` bounds: scores in [-2^62, 2^62] that are integers go
-# into a zset listpack as listpack integers, every other one as its "%.17g" text.
-_LL_HALF = float((1 << 63) - 1) / 2
-
-
-def score_text(score: float) -> bytes:
-    """A zset listpack's score entry as Redis 7.0 writes it (``zzlInsertAt``)."""
-    if -_LL_HALF <= score <= _LL_HALF:
-        whole = int(score)
-        if whole == score:
-            return b"%d" % whole
-    return b"%.17g" % score
 
 
 # quicklist.c: a node's listpack may grow to 4/8/16/32/64 KiB for fill -1..-5;
@@ -153,7 +141,7 @@ def serialize_value(value: Any, compress: bool = True, list_fill: int = -2) -> t
             flat = []
             for member, score in items:
                 flat.append(member)
-                flat.append(score_text(score))
+                flat.append(d2string(score))
             return F.TYPE_ZSET_LISTPACK, encode_string(listpack.encode(flat), compress)
         parts = [encode_length(len(items))]
         # Highest score first, as Redis walks its skiplist from the tail, so a

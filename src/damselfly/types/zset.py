@@ -42,6 +42,7 @@ reproduces that (ZSCORE then answers ``0``, not ``-0``, exactly like Redis).
 """
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 from sortedcontainers import SortedList
@@ -180,3 +181,18 @@ class ZSet:
         start = self.first_at_least(lo, lo_ex)
         stop = self.end_at_most(hi, hi_ex)
         return start, max(start, stop)
+
+
+def d2string(value: float) -> bytes:
+    """Redis 7.0's ``d2string``: how a listpack stores a score (ZSCAN shows it; RDB and DUMP
+    write it). A listpack never holds -0.0 (:meth:`ZSet.insert` stores 0), so its ``-0``
+    text never reaches one."""
+    if value != value:
+        return b"nan"
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    if value == 0.0:
+        return b"-0" if math.copysign(1.0, value) < 0 else b"0"
+    if -4611686018427387904.0 <= value <= 4611686018427387904.0 and value == int(value):
+        return b"%d" % int(value)
+    return b"%.17g" % value

@@ -4,7 +4,8 @@ from __future__ import annotations
 from damselfly.persistence import format as F
 from damselfly.persistence import intset, listpack
 from damselfly.persistence.rdb_reader import Cursor, read_value
-from damselfly.persistence.rdb_writer import quicklist_nodes, score_text, serialize_value
+from damselfly.persistence.rdb_writer import quicklist_nodes, serialize_value
+from damselfly.types.zset import d2string as score_text
 from damselfly.types import Hash, List, Set
 from damselfly.types.zset import ZSet
 
