@@ -10,33 +10,14 @@ from typing import Any
 
 import pytest
 
-from damselfly.app import build_state
-from damselfly.client import Client
-from damselfly.commands.dispatch import execute
-from damselfly.config import Config
-from damselfly.keyspace.clock import ManualClock
 from damselfly.protocol.reply import NULL_ARRAY, OK
 
-
-class Harness:
-    def __init__(self) -> None:
-        config = Config()
-        config.set("save", "")
-        self.clock = ManualClock()
-        self.state = build_state(config, self.clock)
-
-    def connect(self) -> Client:
-        client = Client(self.state.next_client_id(), self.state, None)
-        self.state.clients[client.id] = client
-        return client
-
-    def call(self, client: Client, *args: str) -> Any:
-        return execute(client, [a.encode() for a in args])
+from ..state_harness import Harness
 
 
 @pytest.fixture
 def h() -> Harness:
-    return Harness()
+    return Harness(save="")
 
 
 def _watch_then(h: Harness, ttl_ms: int, advance_ms: int, between: str) -> Any:
